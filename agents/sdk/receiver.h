@@ -1,0 +1,41 @@
+// Receives this agency's deliveries: verify and open each one, write it
+// durably for the case system, and only then acknowledge it (DESIGN.md §5).
+#ifndef ACCORD_AGENTS_SDK_RECEIVER_H_
+#define ACCORD_AGENTS_SDK_RECEIVER_H_
+
+#include <functional>
+
+#include "absl/status/status.h"
+#include "agents/sdk/agency_client.h"
+#include "agents/sdk/inbox_writer.h"
+
+namespace accord::agents {
+
+struct ReceivedEvent {
+  uint64_t queue_sequence = 0;
+  std::string event_id;
+  std::string sender;
+  v1::EventKind kind = v1::EVENT_KIND_UNSPECIFIED;
+  std::vector<std::string> opened;     // section names
+  std::vector<std::string> withheld;
+  bool duplicate = false;              // already written earlier (redelivery)
+  absl::Status rejected;               // verification failed: quarantined
+};
+
+class Receiver {
+ public:
+  // `client` and `writer` must outlive the receiver.
+  Receiver(AgencyClient* client, const InboxWriter* writer) : client_(client), writer_(writer) {}
+
+  // Streams deliveries until the stream ends, `ctx` is cancelled, or a local
+  // write fails (then nothing more is acknowledged). Returns the final status.
+  absl::Status Run(grpc::ClientContext* ctx, const std::function<void(const ReceivedEvent&)>& report);
+
+ private:
+  AgencyClient* client_;
+  const InboxWriter* writer_;
+};
+
+}  // namespace accord::agents
+
+#endif  // ACCORD_AGENTS_SDK_RECEIVER_H_
