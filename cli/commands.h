@@ -13,6 +13,9 @@ int RunPartnershipCommand(const std::vector<std::string>& args);  // partnership
 int RunPolicyCommand(const std::vector<std::string>& args);       // policy_command.cc
 int RunAuditCommand(const std::vector<std::string>& args);        // audit_command.cc
 int RunDemoCommand(const std::vector<std::string>& args);         // demo_command.cc
+int RunMeetingCommand(const std::vector<std::string>& args);      // meeting_command.cc
+int RunSendCommand(const std::vector<std::string>& args);         // send_command.cc
+int RunInboxCommand(const std::vector<std::string>& args);        // inbox_command.cc
 
 }  // namespace accord::cli
 

@@ -14,6 +14,9 @@ constexpr char kUsage[] =
     "  demo seal-open DIR                        seal a sample event and open it as each agency\n"
     "  policy check|explain|test ...             work with an information-sharing policy\n"
     "  audit verify|who-saw|prove|check-proof    verify the audit log and answer who saw what\n"
+    "  meeting pack --as AGENCY --meeting ID     pull, open and render this agency's meeting pack\n"
+    "  send --as AGENCY EVENT.yaml               seal and publish one event\n"
+    "  inbox DIR                                 list the events an agency has received\n"
     "\n"
     "Run 'accord <group> --help' for the options of a group.\n";
 
@@ -34,6 +37,9 @@ int main(int argc, char** argv) {
   if (group == "policy") return accord::cli::RunPolicyCommand(rest);
   if (group == "audit") return accord::cli::RunAuditCommand(rest);
   if (group == "demo") return accord::cli::RunDemoCommand(rest);
+  if (group == "meeting") return accord::cli::RunMeetingCommand(rest);
+  if (group == "send") return accord::cli::RunSendCommand(rest);
+  if (group == "inbox") return accord::cli::RunInboxCommand(rest);
   std::fprintf(stderr, "accord: unknown group '%s'\n\n%s", group.c_str(), kUsage);
   return 2;
 }
