@@ -7,19 +7,18 @@
 #include "agents/meeting/pack_view.h"
 #include "agents/sdk/agency_client.h"
 #include "agents/sdk/inbox_writer.h"
-#include "cli/args.h"
+#include "cli/agency_flags.h"
 #include "cli/commands.h"
 
 namespace accord::cli {
 namespace {
 
-const std::vector<FlagSpec> kFlags = {
-    {"as", true, "your agency id (its keys are read from the partnership folder)"},
-    {"meeting", true, "meeting id, e.g. daily-discussion"},
-    {"partnership", true, "partnership folder (default ./partnership)"},
-    {"broker", true, "broker address host:port (default localhost:7443)"},
-    {"out", true, "folder for the HTML and Markdown pack (default ./packs)"},
-};
+const std::vector<FlagSpec> kFlags = [] {
+  std::vector<FlagSpec> flags = AgencyFlags();
+  flags.push_back({"meeting", true, "meeting id, e.g. daily-discussion"});
+  flags.push_back({"out", true, "folder for the HTML and Markdown pack (default ./packs)"});
+  return flags;
+}();
 
 constexpr char kUsage[] =
     "usage: accord meeting pack --as AGENCY --meeting ID [options]\n\n"
@@ -37,14 +36,9 @@ int Pack(const std::vector<std::string>& argv) {
     return args.ok() && args->help() ? 0 : 2;
   }
   const std::string agency = *args->Get("as");
-  absl::StatusOr<std::unique_ptr<agents::AgencyClient>> client = agents::AgencyClient::Create(
-      {args->GetOr("partnership", "partnership"), agency, args->GetOr("broker", "localhost:7443")});
+  absl::StatusOr<std::unique_ptr<agents::AgencyClient>> client = ConnectAgency(*args);
   if (!client.ok()) {
     std::cerr << "accord meeting pack: " << client.status().message() << "\n";
-    return 2;
-  }
-  if (auto s = (*client)->RefreshDirectory(absl::Seconds(10)); !s.ok()) {
-    std::cerr << "accord meeting pack: " << s.message() << "\n";
     return 1;
   }
   auto stub = v1::MeetingService::NewStub((*client)->channel());

@@ -4,19 +4,18 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agents/sdk/agency_client.h"
-#include "cli/args.h"
+#include "cli/agency_flags.h"
 #include "cli/commands.h"
 #include "cli/event_file.h"
 
 namespace accord::cli {
 namespace {
 
-const std::vector<FlagSpec> kFlags = {
-    {"as", true, "your agency id (its keys are read from the partnership folder)"},
-    {"partnership", true, "partnership folder (default ./partnership)"},
-    {"broker", true, "broker address host:port (default localhost:7443)"},
-    {"dry-run", false, "show the share plan, publish nothing"},
-};
+const std::vector<FlagSpec> kFlags = [] {
+  std::vector<FlagSpec> flags = AgencyFlags();
+  flags.push_back({"dry-run", false, "show the share plan, publish nothing"});
+  return flags;
+}();
 
 constexpr char kUsage[] =
     "usage: accord send --as AGENCY [options] EVENT.yaml\n\n"
@@ -53,21 +52,16 @@ int RunSendCommand(const std::vector<std::string>& argv) {
     return args.ok() && args->help() ? 0 : 2;
   }
   const std::string agency = *args->Get("as");
-  absl::StatusOr<std::unique_ptr<agents::AgencyClient>> client = agents::AgencyClient::Create(
-      {args->GetOr("partnership", "partnership"), agency, args->GetOr("broker", "localhost:7443")});
+  absl::StatusOr<std::unique_ptr<agents::AgencyClient>> client = ConnectAgency(*args);
   if (!client.ok()) {
     std::cerr << "accord send: " << client.status().message() << "\n";
-    return 2;
+    return 1;
   }
   absl::StatusOr<EventFile> event =
       LoadEventFile(args->positionals()[0], agency, (*client)->linkage_key());
   if (!event.ok()) {
     std::cerr << "accord send: " << event.status().message() << "\n";
     return 2;
-  }
-  if (auto s = (*client)->RefreshDirectory(absl::Seconds(10)); !s.ok()) {
-    std::cerr << "accord send: " << s.message() << "\n";
-    return 1;
   }
   v1::SharePlan plan;
   absl::StatusOr<v1::Envelope> envelope =

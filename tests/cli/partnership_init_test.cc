@@ -13,6 +13,7 @@
 #include "crypto/key_file.h"
 #include "crypto/partnership.h"
 #include "cli/subprocess.h"
+#include "tests/testing/temp_dir.h"
 
 namespace accord::cli {
 namespace {
@@ -21,14 +22,6 @@ namespace fs = std::filesystem;
 
 class PartnershipInitTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() /
-            ("accord-init-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    fs::create_directories(root_);
-  }
-  void TearDown() override { fs::remove_all(root_); }
 
   PartnershipOptions Options(const std::string& name) {
     PartnershipOptions o;
@@ -39,7 +32,8 @@ class PartnershipInitTest : public ::testing::Test {
 
   int Entries() { return static_cast<int>(std::distance(fs::directory_iterator(root_), {})); }
 
-  fs::path root_;
+  accord::testing::TempDir tmp_;
+  const fs::path& root_ = tmp_.path();
 };
 
 TEST_F(PartnershipInitTest, CreatesAWorkingPartnership) {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/pseudonym.h"
+#include "tests/testing/temp_dir.h"
 
 namespace accord::crypto {
 namespace {
@@ -16,16 +17,8 @@ namespace fs = std::filesystem;
 
 class KeyFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("accord-keyfile-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string Path(const std::string& name) { return (dir_ / name).string(); }
-  fs::path dir_;
+  std::string Path(const std::string& name) { return dir_.Path(name); }
+  accord::testing::TempDir dir_;
 };
 
 TEST_F(KeyFileTest, SigningKeyRoundTripWithOwnerOnlyMode) {

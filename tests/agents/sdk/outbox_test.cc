@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/testing/temp_dir.h"
+
 namespace accord::agents {
 namespace {
 
@@ -12,13 +14,6 @@ namespace fs = std::filesystem;
 
 class OutboxTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("accord-outbox-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
 
   OutgoingEvent Event(const std::string& id) {
     OutgoingEvent e;
@@ -29,7 +24,8 @@ class OutboxTest : public ::testing::Test {
     return e;
   }
 
-  fs::path dir_;
+  accord::testing::TempDir tmp_;
+  const fs::path dir_ = tmp_.path() / "outbox";
 };
 
 TEST_F(OutboxTest, KeepsOrderAndSurvivesReopen) {
