@@ -1,9 +1,139 @@
-// Placeholder until the 'policy' command group lands; replaced by its issue.
-#include <cstdio>
+// accord policy check|explain|test: the policy as a tool for practitioners.
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "cli/args.h"
 #include "cli/commands.h"
+#include "policy/explain.h"
+#include "policy/lint.h"
+#include "policy/loader.h"
+#include "policy/scenario.h"
+
 namespace accord::cli {
-int RunPolicyCommand(const std::vector<std::string>&) {
-  std::fputs("accord policy: not built yet in this version\n", stderr);
+namespace {
+
+constexpr char kUsage[] =
+    "usage: accord policy <command> ...\n\n"
+    "  check FILE                           validate a policy; lint warnings\n"
+    "  explain FILE --event EVENT.yaml      who receives which sections of an event, and why\n"
+    "          [--consent SUBJECT:PURPOSE=STATE ...]\n"
+    "  test FILE CASES.yaml                 run table-driven cases; non-zero exit on failure\n\n"
+    "Exit codes: 0 ok; 1 warnings (check) or failed cases (test); 2 invalid input.\n"
+    "Policy format: docs/policy.md.\n";
+
+void PrintDiagnostics(const std::string& file, const std::vector<policy::Diagnostic>& ds) {
+  for (const policy::Diagnostic& d : ds) {
+    std::cout << file << ":" << d.at.line << ":" << d.at.column << ": warning: " << d.message << "\n";
+  }
+}
+
+absl::StatusOr<policy::LoadResult> Load(const std::string& file) {
+  absl::StatusOr<policy::LoadResult> loaded = policy::LoadPolicyFile(file);
+  if (!loaded.ok()) std::cerr << "error: " << loaded.status().message() << "\n";
+  return loaded;
+}
+
+int Check(const std::vector<std::string>& argv) {
+  absl::StatusOr<Args> args = Args::Parse(argv, {});
+  if (!args.ok() || args->help() || args->positionals().size() != 1) {
+    (args.ok() && args->help() ? std::cout : std::cerr)
+        << "usage: accord policy check FILE\n\nValidates the policy (errors name line and column) and\n"
+           "warns about unknown names, rules that can never match, permits shadowed by a\n"
+           "forbid, and overrides without a justification section.\n";
+    return args.ok() && args->help() ? 0 : 2;
+  }
+  const std::string file = args->positionals()[0];
+  absl::StatusOr<policy::LoadResult> loaded = Load(file);
+  if (!loaded.ok()) return 2;
+  std::vector<policy::Diagnostic> warnings = loaded->warnings;
+  for (policy::Diagnostic& d : policy::Lint(*loaded->policy)) warnings.push_back(std::move(d));
+  PrintDiagnostics(file, warnings);
+  const policy::Policy& p = *loaded->policy;
+  std::cout << file << ": " << p.agencies().size() << " agencies, " << p.sections().size() << " sections, "
+            << p.rules().size() << " rules, " << p.overrides().size() << " overrides; version "
+            << p.version() << "; " << warnings.size() << " warning(s)\n";
+  return warnings.empty() ? 0 : 1;
+}
+
+int Explain(const std::vector<std::string>& argv) {
+  const std::vector<FlagSpec> flags = {
+      {"event", true, "event description (YAML, docs/policy.md)"},
+      {"consent", true, "assumed consent, e.g. victim:victim_support=withdrawn; repeatable"}};
+  absl::StatusOr<Args> args = Args::Parse(argv, flags);
+  if (!args.ok() || args->help() || args->positionals().size() != 1 || !args->Has("event")) {
+    if (!args.ok()) std::cerr << "accord policy explain: " << args.status().message() << "\n";
+    (args.ok() && args->help() ? std::cout : std::cerr)
+        << "usage: accord policy explain FILE --event EVENT.yaml [--consent SUBJECT:PURPOSE=STATE ...]\n\n"
+        << FlagHelp(flags);
+    return args.ok() && args->help() ? 0 : 2;
+  }
+  absl::StatusOr<policy::LoadResult> loaded = Load(args->positionals()[0]);
+  if (!loaded.ok()) return 2;
+  absl::StatusOr<policy::Scenario> scenario = policy::ParseScenarioFile(*args->Get("event"));
+  if (!scenario.ok()) {
+    std::cerr << "error: " << scenario.status().message() << "\n";
+    return 2;
+  }
+  for (const std::string& c : args->GetAll("consent")) {
+    if (auto s = policy::AddConsentFlag(c, &*scenario); !s.ok()) {
+      std::cerr << "error: " << s.message() << "\n";
+      return 2;
+    }
+  }
+  policy::Evaluator evaluator(loaded->policy);
+  const v1::Decision d = evaluator.Evaluate(scenario->header, scenario->context, scenario->Lookup());
+  std::cout << policy::ExplainDecision(*loaded->policy, d);
+  return 0;
+}
+
+int Test(const std::vector<std::string>& argv) {
+  const std::vector<FlagSpec> flags = {{"verbose", false, "print every decision, not only failures"}};
+  absl::StatusOr<Args> args = Args::Parse(argv, flags);
+  if (!args.ok() || args->help() || args->positionals().size() != 2) {
+    if (!args.ok()) std::cerr << "accord policy test: " << args.status().message() << "\n";
+    (args.ok() && args->help() ? std::cout : std::cerr)
+        << "usage: accord policy test FILE CASES.yaml [--verbose]\n\n" << FlagHelp(flags);
+    return args.ok() && args->help() ? 0 : 2;
+  }
+  absl::StatusOr<policy::LoadResult> loaded = Load(args->positionals()[0]);
+  if (!loaded.ok()) return 2;
+  absl::StatusOr<std::vector<policy::TestCase>> cases = policy::ParseTestFile(args->positionals()[1]);
+  if (!cases.ok()) {
+    std::cerr << "error: " << cases.status().message() << "\n";
+    return 2;
+  }
+  policy::Evaluator evaluator(loaded->policy);
+  int passed = 0, failed = 0;
+  for (const policy::TestCase& t : *cases) {
+    policy::CaseResult r = policy::RunCase(evaluator, t);
+    if (r.failures.empty()) {
+      ++passed;
+      std::cout << "PASS  " << r.name << "\n";
+      if (args->Has("verbose")) std::cout << policy::ExplainDecision(*loaded->policy, r.decision) << "\n";
+      continue;
+    }
+    ++failed;
+    std::cout << "FAIL  " << r.name << "  (" << args->positionals()[1] << ":" << r.line << ")\n";
+    for (const std::string& f : r.failures) std::cout << "      " << f << "\n";
+    std::cout << policy::ExplainDecision(*loaded->policy, r.decision) << "\n";
+  }
+  std::cout << passed << " passed, " << failed << " failed\n";
+  return failed == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int RunPolicyCommand(const std::vector<std::string>& argv) {
+  if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
+    (argv.empty() ? std::cerr : std::cout) << kUsage;
+    return argv.empty() ? 2 : 0;
+  }
+  const std::vector<std::string> rest(argv.begin() + 1, argv.end());
+  if (argv[0] == "check") return Check(rest);
+  if (argv[0] == "explain") return Explain(rest);
+  if (argv[0] == "test") return Test(rest);
+  std::cerr << "accord policy: unknown command '" << argv[0] << "'\n\n" << kUsage;
   return 2;
 }
+
 }  // namespace accord::cli

@@ -1,0 +1,54 @@
+// Decides who receives which sections of an event (DESIGN.md §6). Pure and
+// deterministic: the same policy, header, case context and consent states
+// always give the same Decision. Default deny; a forbid beats any permit and
+// any override; consent rules apply only while every subject of the rule's
+// role has given consent for its purpose; every grant and every withholding
+// names the rule (or "default-deny") behind it.
+#ifndef ACCORD_POLICY_EVALUATOR_H_
+#define ACCORD_POLICY_EVALUATOR_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "accord/v1/envelope.pb.h"
+#include "accord/v1/policy.pb.h"
+#include "policy/policy.h"
+
+namespace accord::policy {
+
+// What the broker knows about the case beyond this event's header.
+struct CaseContext {
+  // relation ("referrer", "partner_support", ...) -> agency ids
+  std::map<std::string, std::vector<std::string>> relations;
+  // Case facts the broker tracks, e.g. FLAG_CASE_LISTED_AT_MARAC.
+  std::vector<v1::Flag> facts;
+};
+
+// Latest consent state of a subject for a purpose; CONSENT_STATE_UNSPECIFIED
+// when nothing was recorded (which is not consent).
+using ConsentLookup =
+    std::function<v1::ConsentState(const std::string& subject_ref, const std::string& purpose)>;
+
+inline constexpr char kDefaultDeny[] = "default-deny";
+inline constexpr char kOverrideRefused[] = "override-refused";
+
+class Evaluator {
+ public:
+  explicit Evaluator(std::shared_ptr<const Policy> policy) : policy_(std::move(policy)) {}
+
+  const Policy& policy() const { return *policy_; }
+
+  // Sections are those named in header.sections; the sender never receives.
+  v1::Decision Evaluate(const v1::EventHeader& header, const CaseContext& context,
+                        const ConsentLookup& consent) const;
+
+ private:
+  std::shared_ptr<const Policy> policy_;
+};
+
+}  // namespace accord::policy
+
+#endif  // ACCORD_POLICY_EVALUATOR_H_

@@ -1,0 +1,536 @@
+#include "policy/loader.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "crypto/hash.h"
+#include "policy/names.h"
+#include "yaml-cpp/yaml.h"
+
+namespace accord::policy {
+namespace {
+
+SourceLocation At(const YAML::Node& n) {
+  const YAML::Mark m = n.Mark();
+  return {m.line + 1, m.column + 1};
+}
+
+// Collects errors and warnings while compiling; the first error aborts.
+class Compiler {
+ public:
+  explicit Compiler(std::string source) : source_(std::move(source)) {}
+
+  absl::Status Error(const YAML::Node& n, const std::string& message) const {
+    const SourceLocation at = At(n);
+    return absl::InvalidArgumentError(
+        absl::StrCat(source_, ":", at.line, ":", at.column, ": ", message));
+  }
+  void Warn(const YAML::Node& n, const std::string& message) {
+    warnings_.push_back({At(n), message});
+  }
+
+  absl::Status Keys(const YAML::Node& map, const std::string& what,
+                    const std::set<std::string>& allowed) const {
+    if (!map.IsMap()) return Error(map, absl::StrCat(what, " must be a mapping"));
+    for (const auto& kv : map) {
+      const std::string key = kv.first.as<std::string>();
+      if (allowed.count(key) == 0) {
+        return Error(kv.first, absl::StrCat("unknown key '", key, "' in ", what, " (allowed: ",
+                                            absl::StrJoin(allowed, ", "), ")"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::string> Scalar(const YAML::Node& n, const std::string& what) const {
+    if (!n.IsScalar()) return Error(n, absl::StrCat(what, " must be a single value"));
+    return n.as<std::string>();
+  }
+
+  absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> List(const YAML::Node& n,
+                                                                        const std::string& what) const {
+    std::vector<std::pair<std::string, YAML::Node>> out;
+    if (n.IsScalar()) {
+      out.emplace_back(n.as<std::string>(), n);
+      return out;
+    }
+    if (!n.IsSequence()) return Error(n, absl::StrCat(what, " must be a list"));
+    for (const YAML::Node& item : n) {
+      if (!item.IsScalar()) return Error(item, absl::StrCat("each entry of ", what, " must be a single value"));
+      out.emplace_back(item.as<std::string>(), item);
+    }
+    return out;
+  }
+
+  std::vector<Diagnostic> TakeWarnings() { return std::move(warnings_); }
+
+  // Unknown reference: a warning, or an error in a forbid rule.
+  absl::Status Unknown(const YAML::Node& n, const std::string& message, bool in_forbid) {
+    if (in_forbid) {
+      return Error(n, absl::StrCat(message, " (a forbid rule must only name known things)"));
+    }
+    Warn(n, message);
+    return absl::OkStatus();
+  }
+
+ private:
+  std::string source_;
+  std::vector<Diagnostic> warnings_;
+};
+
+bool IsIdentifier(const std::string& s) {
+  if (s.empty() || !(s[0] >= 'a' && s[0] <= 'z')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+struct Context {
+  Compiler* c;
+  Policy* policy;
+};
+
+absl::StatusOr<Mask> AgencyMask(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid) {
+  absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n, what);
+  if (!items.ok()) return items.status();
+  Mask m = 0;
+  for (const auto& [id, node] : *items) {
+    const int i = ctx.policy->AgencyIndex(id);
+    if (i < 0) {
+      if (auto s = ctx.c->Unknown(node, absl::StrCat("unknown agency '", id, "' in ", what), in_forbid); !s.ok())
+        return s;
+      continue;
+    }
+    m |= Bit(i);
+  }
+  return m;
+}
+
+absl::StatusOr<Mask> KindMask(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid) {
+  absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n, what);
+  if (!items.ok()) return items.status();
+  Mask m = 0;
+  for (const auto& [name, node] : *items) {
+    std::optional<v1::AgencyKind> kind = AgencyKindFromName(name);
+    if (!kind) return ctx.c->Error(node, absl::StrCat("unknown agency kind '", name, "' in ", what));
+    const Mask of_kind = ctx.policy->AgenciesOfKind(*kind);
+    if (of_kind == 0) {
+      if (auto s = ctx.c->Unknown(node, absl::StrCat("no agency of kind '", name, "' in this partnership (", what, ")"),
+                                  in_forbid);
+          !s.ok())
+        return s;
+    }
+    m |= of_kind;
+  }
+  return m;
+}
+
+absl::StatusOr<Mask> SectionMask(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid) {
+  absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n, what);
+  if (!items.ok()) return items.status();
+  Mask m = 0;
+  for (const auto& [name, node] : *items) {
+    if (name == "all" && in_forbid) return kAll;
+    const int i = ctx.policy->SectionIndex(name);
+    if (i < 0) {
+      if (auto s = ctx.c->Unknown(node, absl::StrCat("unknown section '", name, "' in ", what), in_forbid); !s.ok())
+        return s;
+      continue;
+    }
+    m |= Bit(i);
+  }
+  return m;
+}
+
+absl::StatusOr<Mask> EventMask(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid) {
+  absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n, what);
+  if (!items.ok()) return items.status();
+  Mask m = 0;
+  for (const auto& [name, node] : *items) {
+    std::optional<v1::EventKind> kind = EventKindFromName(name);
+    if (!kind) {
+      if (auto s = ctx.c->Unknown(node, absl::StrCat("unknown event kind '", name, "' in ", what), in_forbid);
+          !s.ok())
+        return s;
+      continue;
+    }
+    m |= Bit(static_cast<int>(*kind));
+  }
+  return m;
+}
+
+absl::StatusOr<Mask> FlagMask(Context& ctx, const YAML::Node& n, const std::string& what) {
+  absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n, what);
+  if (!items.ok()) return items.status();
+  Mask m = 0;
+  for (const auto& [name, node] : *items) {
+    std::optional<v1::Flag> flag = FlagFromName(name);
+    if (!flag) return ctx.c->Error(node, absl::StrCat("unknown flag '", name, "' in ", what,
+                                                      " (flags: ", absl::StrJoin(FlagNames(), ", "), ")"));
+    m |= Bit(static_cast<int>(*flag));
+  }
+  return m;
+}
+
+absl::StatusOr<Condition> ParseWhen(Context& ctx, const YAML::Node& n, const std::string& rule, bool in_forbid) {
+  Condition when;
+  if (!n) return when;
+  const std::string what = absl::StrCat("'when' of rule '", rule, "'");
+  if (auto s = ctx.c->Keys(n, what, {"senders", "sender_kinds", "events", "min_risk", "flags_all", "flags_any"});
+      !s.ok())
+    return s;
+  if (n["senders"] || n["sender_kinds"]) {
+    when.senders = 0;
+    if (n["senders"]) {
+      absl::StatusOr<Mask> m = AgencyMask(ctx, n["senders"], what + " senders", in_forbid);
+      if (!m.ok()) return m.status();
+      when.senders |= *m;
+    }
+    if (n["sender_kinds"]) {
+      absl::StatusOr<Mask> m = KindMask(ctx, n["sender_kinds"], what + " sender_kinds", in_forbid);
+      if (!m.ok()) return m.status();
+      when.senders |= *m;
+    }
+  }
+  if (n["events"]) {
+    absl::StatusOr<Mask> m = EventMask(ctx, n["events"], what + " events", in_forbid);
+    if (!m.ok()) return m.status();
+    when.event_kinds = *m;
+  }
+  if (n["min_risk"]) {
+    absl::StatusOr<std::string> name = ctx.c->Scalar(n["min_risk"], "min_risk");
+    if (!name.ok()) return name.status();
+    std::optional<v1::RiskLevel> level = RiskLevelFromName(*name);
+    if (!level) {
+      return ctx.c->Error(n["min_risk"], absl::StrCat("min_risk '", *name,
+                                                       "' is not one of standard, medium, high, very_high"));
+    }
+    when.min_risk = *level;
+  }
+  if (n["flags_all"]) {
+    absl::StatusOr<Mask> m = FlagMask(ctx, n["flags_all"], what + " flags_all");
+    if (!m.ok()) return m.status();
+    when.flags_all = *m;
+  }
+  if (n["flags_any"]) {
+    absl::StatusOr<Mask> m = FlagMask(ctx, n["flags_any"], what + " flags_any");
+    if (!m.ok()) return m.status();
+    when.flags_any = *m;
+  }
+  return when;
+}
+
+absl::StatusOr<Targets> ParseTargets(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid) {
+  Targets t;
+  if (auto s = ctx.c->Keys(n, what, {"agencies", "kinds", "relations"}); !s.ok()) return s;
+  if (n["agencies"]) {
+    absl::StatusOr<Mask> m = AgencyMask(ctx, n["agencies"], what + " agencies", in_forbid);
+    if (!m.ok()) return m.status();
+    t.agencies |= *m;
+  }
+  if (n["kinds"]) {
+    absl::StatusOr<Mask> m = KindMask(ctx, n["kinds"], what + " kinds", in_forbid);
+    if (!m.ok()) return m.status();
+    t.agencies |= *m;
+  }
+  if (n["relations"]) {
+    absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n["relations"], what);
+    if (!items.ok()) return items.status();
+    for (const auto& [rel, node] : *items) {
+      if (!IsIdentifier(rel)) return ctx.c->Error(node, absl::StrCat("relation '", rel, "' is not an identifier"));
+      t.relations.push_back(rel);
+    }
+  }
+  return t;
+}
+
+absl::StatusOr<v1::LawfulBasis> ParseBasis(Context& ctx, const YAML::Node& n) {
+  absl::StatusOr<std::string> name = ctx.c->Scalar(n, "basis");
+  if (!name.ok()) return name.status();
+  std::optional<v1::LawfulBasis> basis = LawfulBasisFromName(*name);
+  if (!basis) {
+    return ctx.c->Error(n, absl::StrCat("basis '", *name,
+                                        "' is not one of consent, legal_obligation, public_task, "
+                                        "safeguarding_children, safeguarding_adults, vital_interests, "
+                                        "prevention_detection_of_crime"));
+  }
+  return *basis;
+}
+
+absl::Status ParseRule(Context& ctx, const YAML::Node& n, std::set<std::string>* ids) {
+  if (auto s = ctx.c->Keys(n, "rule", {"id", "description", "effect", "when", "to", "sections", "basis", "consent"});
+      !s.ok())
+    return s;
+  for (const char* key : {"id", "effect", "to"}) {
+    if (!n[key]) return ctx.c->Error(n, absl::StrCat("rule is missing '", key, "'"));
+  }
+  Rule r;
+  r.at = At(n);
+  absl::StatusOr<std::string> id = ctx.c->Scalar(n["id"], "id");
+  if (!id.ok()) return id.status();
+  if (!IsIdentifier(*id)) return ctx.c->Error(n["id"], absl::StrCat("rule id '", *id, "' must be a lower-case identifier"));
+  if (!ids->insert(*id).second) return ctx.c->Error(n["id"], absl::StrCat("duplicate rule id '", *id, "'"));
+  r.id = *id;
+  if (n["description"]) r.description = n["description"].as<std::string>();
+  absl::StatusOr<std::string> effect = ctx.c->Scalar(n["effect"], "effect");
+  if (!effect.ok()) return effect.status();
+  if (*effect == "permit") {
+    r.effect = Effect::kPermit;
+  } else if (*effect == "forbid") {
+    r.effect = Effect::kForbid;
+  } else if (*effect == "notify") {
+    r.effect = Effect::kNotify;
+  } else {
+    return ctx.c->Error(n["effect"], absl::StrCat("effect '", *effect, "' is not permit, forbid or notify"));
+  }
+  const bool forbid = r.effect == Effect::kForbid;
+  absl::StatusOr<Condition> when = ParseWhen(ctx, n["when"], r.id, forbid);
+  if (!when.ok()) return when.status();
+  r.when = *when;
+  absl::StatusOr<Targets> to = ParseTargets(ctx, n["to"], absl::StrCat("'to' of rule '", r.id, "'"), forbid);
+  if (!to.ok()) return to.status();
+  r.to = *to;
+  if (r.effect == Effect::kNotify) {
+    if (n["sections"] || n["basis"] || n["consent"]) {
+      return ctx.c->Error(n, absl::StrCat("notify rule '", r.id, "' releases no sections: remove sections/basis/consent"));
+    }
+  } else if (forbid) {
+    if (n["basis"] || n["consent"]) return ctx.c->Error(n, absl::StrCat("forbid rule '", r.id, "' takes no basis or consent"));
+    r.sections = kAll;
+    if (n["sections"]) {
+      absl::StatusOr<Mask> m = SectionMask(ctx, n["sections"], absl::StrCat("sections of rule '", r.id, "'"), true);
+      if (!m.ok()) return m.status();
+      r.sections = *m;
+    }
+  } else {
+    if (!n["sections"]) return ctx.c->Error(n, absl::StrCat("permit rule '", r.id, "' is missing 'sections'"));
+    if (!n["basis"]) return ctx.c->Error(n, absl::StrCat("permit rule '", r.id, "' is missing 'basis' (the lawful basis)"));
+    absl::StatusOr<Mask> m = SectionMask(ctx, n["sections"], absl::StrCat("sections of rule '", r.id, "'"), false);
+    if (!m.ok()) return m.status();
+    r.sections = *m;
+    absl::StatusOr<v1::LawfulBasis> basis = ParseBasis(ctx, n["basis"]);
+    if (!basis.ok()) return basis.status();
+    r.basis = *basis;
+    if (r.basis == v1::LAWFUL_BASIS_CONSENT) {
+      const YAML::Node c = n["consent"];
+      if (!c) return ctx.c->Error(n, absl::StrCat("rule '", r.id, "' has basis consent but no 'consent: {purpose: ...}'"));
+      if (auto s = ctx.c->Keys(c, "consent", {"purpose", "subject"}); !s.ok()) return s;
+      if (!c["purpose"]) return ctx.c->Error(c, "consent needs a 'purpose'");
+      absl::StatusOr<std::string> purpose = ctx.c->Scalar(c["purpose"], "purpose");
+      if (!purpose.ok()) return purpose.status();
+      if (!IsIdentifier(*purpose)) return ctx.c->Error(c["purpose"], "consent purpose must be an identifier");
+      r.consent_purpose = *purpose;
+      if (c["subject"]) {
+        std::optional<v1::SubjectRole> role = SubjectRoleFromName(c["subject"].as<std::string>());
+        if (!role) return ctx.c->Error(c["subject"], "consent subject must be victim, perpetrator, child or other");
+        r.consent_subject = *role;
+      }
+    } else if (n["consent"]) {
+      return ctx.c->Error(n["consent"], absl::StrCat("rule '", r.id, "' has 'consent' but its basis is not consent"));
+    }
+  }
+  PolicyBuilder(ctx.policy).AddRule(std::move(r));
+  return absl::OkStatus();
+}
+
+absl::Status ParseOverride(Context& ctx, const YAML::Node& n, std::set<std::string>* ids) {
+  if (auto s = ctx.c->Keys(n, "override", {"id", "description", "invokers", "invoker_kinds", "reasons", "events",
+                                           "to", "sections", "basis", "justification_section", "auditors"});
+      !s.ok())
+    return s;
+  for (const char* key : {"id", "reasons", "to", "sections", "basis"}) {
+    if (!n[key]) return ctx.c->Error(n, absl::StrCat("override is missing '", key, "'"));
+  }
+  if (!n["invokers"] && !n["invoker_kinds"]) {
+    return ctx.c->Error(n, "override must say who may invoke it ('invokers' or 'invoker_kinds')");
+  }
+  OverrideRule o;
+  o.at = At(n);
+  absl::StatusOr<std::string> id = ctx.c->Scalar(n["id"], "id");
+  if (!id.ok()) return id.status();
+  if (!IsIdentifier(*id)) return ctx.c->Error(n["id"], absl::StrCat("override id '", *id, "' must be a lower-case identifier"));
+  if (!ids->insert(*id).second) return ctx.c->Error(n["id"], absl::StrCat("duplicate rule id '", *id, "'"));
+  o.id = *id;
+  if (n["description"]) o.description = n["description"].as<std::string>();
+  const std::string what = absl::StrCat("override '", o.id, "'");
+  if (n["invokers"]) {
+    absl::StatusOr<Mask> m = AgencyMask(ctx, n["invokers"], what + " invokers", false);
+    if (!m.ok()) return m.status();
+    o.invokers |= *m;
+  }
+  if (n["invoker_kinds"]) {
+    absl::StatusOr<Mask> m = KindMask(ctx, n["invoker_kinds"], what + " invoker_kinds", false);
+    if (!m.ok()) return m.status();
+    o.invokers |= *m;
+  }
+  absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> reasons = ctx.c->List(n["reasons"], "reasons");
+  if (!reasons.ok()) return reasons.status();
+  for (const auto& [reason, node] : *reasons) {
+    if (!IsIdentifier(reason)) return ctx.c->Error(node, absl::StrCat("override reason '", reason, "' must be an identifier"));
+    o.reasons.insert(reason);
+  }
+  if (n["events"]) {
+    absl::StatusOr<Mask> m = EventMask(ctx, n["events"], what + " events", false);
+    if (!m.ok()) return m.status();
+    o.event_kinds = *m;
+  }
+  absl::StatusOr<Targets> to = ParseTargets(ctx, n["to"], what + " 'to'", false);
+  if (!to.ok()) return to.status();
+  o.to = *to;
+  absl::StatusOr<Mask> sections = SectionMask(ctx, n["sections"], what + " sections", false);
+  if (!sections.ok()) return sections.status();
+  o.sections = *sections;
+  absl::StatusOr<v1::LawfulBasis> basis = ParseBasis(ctx, n["basis"]);
+  if (!basis.ok()) return basis.status();
+  if (*basis == v1::LAWFUL_BASIS_CONSENT) return ctx.c->Error(n["basis"], "an override cannot rest on consent");
+  o.basis = *basis;
+  if (n["justification_section"]) {
+    const std::string name = n["justification_section"].as<std::string>();
+    o.justification_section = ctx.policy->SectionIndex(name);
+    if (o.justification_section < 0) {
+      ctx.c->Warn(n["justification_section"], absl::StrCat("unknown section '", name, "' as justification of ", what));
+    }
+  }
+  if (n["auditors"]) {
+    absl::StatusOr<Mask> m = AgencyMask(ctx, n["auditors"], what + " auditors", false);
+    if (!m.ok()) return m.status();
+    o.auditors = *m;
+  } else {
+    o.auditors = ctx.policy->AgenciesOfKind(v1::AGENCY_KIND_AUDITOR);
+  }
+  PolicyBuilder(ctx.policy).AddOverride(std::move(o));
+  return absl::OkStatus();
+}
+
+absl::Status Compile(Context& ctx, const YAML::Node& root) {
+  Compiler& c = *ctx.c;
+  if (!root.IsMap()) return c.Error(root, "a policy file must be a mapping with version, agencies, sections, rules");
+  if (auto s = c.Keys(root, "the policy", {"version", "name", "agencies", "sections", "rules", "overrides"}); !s.ok())
+    return s;
+  for (const char* key : {"version", "agencies", "sections"}) {
+    if (!root[key]) return c.Error(root, absl::StrCat("policy is missing '", key, "'"));
+  }
+  if (root["version"].as<std::string>("") != "1") return c.Error(root["version"], "only policy format version 1 is known");
+  PolicyBuilder b(ctx.policy);
+  if (root["name"]) b.SetName(root["name"].as<std::string>());
+  const YAML::Node agencies = root["agencies"];
+  if (!agencies.IsMap()) return c.Error(agencies, "'agencies' must map each agency id to {kind: ...}");
+  for (const auto& kv : agencies) {
+    const std::string id = kv.first.as<std::string>();
+    if (!IsIdentifier(id)) return c.Error(kv.first, absl::StrCat("agency id '", id, "' must be a lower-case identifier"));
+    if (ctx.policy->AgencyIndex(id) >= 0) return c.Error(kv.first, absl::StrCat("agency '", id, "' is listed twice"));
+    if (static_cast<int>(ctx.policy->agencies().size()) >= kMaxAgencies) {
+      return c.Error(kv.first, absl::StrCat("at most ", kMaxAgencies, " agencies"));
+    }
+    if (auto s = c.Keys(kv.second, absl::StrCat("agency '", id, "'"), {"kind", "description"}); !s.ok()) return s;
+    if (!kv.second["kind"]) return c.Error(kv.second, absl::StrCat("agency '", id, "' needs a 'kind'"));
+    const std::string kind_name = kv.second["kind"].as<std::string>();
+    std::optional<v1::AgencyKind> kind = AgencyKindFromName(kind_name);
+    if (!kind) return c.Error(kv.second["kind"], absl::StrCat("unknown agency kind '", kind_name, "'"));
+    b.AddAgency({id, *kind});
+  }
+  absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> sections = c.List(root["sections"], "sections");
+  if (!sections.ok()) return sections.status();
+  for (const auto& [name, node] : *sections) {
+    if (!IsIdentifier(name)) return c.Error(node, absl::StrCat("section name '", name, "' must be a lower-case identifier"));
+    if (ctx.policy->SectionIndex(name) >= 0) return c.Error(node, absl::StrCat("section '", name, "' is listed twice"));
+    if (static_cast<int>(ctx.policy->sections().size()) >= kMaxSections) {
+      return c.Error(node, absl::StrCat("at most ", kMaxSections, " sections"));
+    }
+    b.AddSection(name);
+  }
+  std::set<std::string> ids;
+  if (const YAML::Node rules = root["rules"]) {
+    if (!rules.IsSequence()) return c.Error(rules, "'rules' must be a list");
+    for (const YAML::Node& r : rules) {
+      if (auto s = ParseRule(ctx, r, &ids); !s.ok()) return s;
+    }
+  }
+  if (const YAML::Node overrides = root["overrides"]) {
+    if (!overrides.IsSequence()) return c.Error(overrides, "'overrides' must be a list");
+    for (const YAML::Node& o : overrides) {
+      if (auto s = ParseOverride(ctx, o, &ids); !s.ok()) return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Canonical(const YAML::Node& n, std::string* out) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: {
+      std::map<std::string, YAML::Node> sorted;
+      for (const auto& kv : n) sorted.emplace(kv.first.as<std::string>(), kv.second);
+      out->push_back('{');
+      bool first = true;
+      for (const auto& [k, v] : sorted) {
+        if (!first) out->push_back(',');
+        first = false;
+        absl::StrAppend(out, "\"", absl::CEscape(k), "\":");
+        Canonical(v, out);
+      }
+      out->push_back('}');
+      return;
+    }
+    case YAML::NodeType::Sequence: {
+      out->push_back('[');
+      bool first = true;
+      for (const YAML::Node& v : n) {
+        if (!first) out->push_back(',');
+        first = false;
+        Canonical(v, out);
+      }
+      out->push_back(']');
+      return;
+    }
+    case YAML::NodeType::Scalar:
+      absl::StrAppend(out, "\"", absl::CEscape(n.as<std::string>()), "\"");
+      return;
+    default:
+      out->append("null");
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> CanonicalForm(const std::string& yaml_text) {
+  try {
+    std::string out;
+    Canonical(YAML::Load(yaml_text), &out);
+    return out;
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
+  }
+}
+
+absl::StatusOr<LoadResult> ParsePolicy(const std::string& yaml_text, const std::string& source_name) {
+  auto policy = std::make_shared<Policy>();
+  Compiler compiler(source_name);
+  Context ctx{&compiler, policy.get()};
+  try {
+    const YAML::Node root = YAML::Load(yaml_text);
+    if (auto s = Compile(ctx, root); !s.ok()) return s;
+    std::string canonical;
+    Canonical(root, &canonical);
+    PolicyBuilder(policy.get()).SetVersion(crypto::Hex(crypto::Sha256(canonical)));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source_name, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
+  }
+  return LoadResult{std::move(policy), compiler.TakeWarnings()};
+}
+
+absl::StatusOr<LoadResult> LoadPolicyFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read policy file ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParsePolicy(text.str(), path);
+}
+
+}  // namespace accord::policy

@@ -1,0 +1,131 @@
+// The compiled information-sharing policy (DESIGN.md §6, docs/policy.md).
+// Agencies, sections, event kinds and flags are bit positions, so evaluation
+// is a handful of mask operations per rule. Immutable once built.
+#ifndef ACCORD_POLICY_POLICY_H_
+#define ACCORD_POLICY_POLICY_H_
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "accord/v1/directory.pb.h"
+#include "accord/v1/envelope.pb.h"
+#include "accord/v1/policy.pb.h"
+
+namespace accord::policy {
+
+using Mask = uint64_t;  // bit i: agency i, section i, event kind i or flag i
+inline constexpr int kMaxAgencies = 64;
+inline constexpr int kMaxSections = 64;
+inline constexpr Mask kAll = ~Mask{0};
+
+inline Mask Bit(int i) { return Mask{1} << i; }
+
+// Where something was written, for messages a person can act on.
+struct SourceLocation {
+  int line = 0;    // 1-based; 0 when unknown
+  int column = 0;
+};
+
+struct Diagnostic {
+  SourceLocation at;
+  std::string message;
+};
+
+struct Agency {
+  std::string id;
+  v1::AgencyKind kind = v1::AGENCY_KIND_UNSPECIFIED;
+};
+
+// Recipients: fixed agencies (by id or kind) plus case relations resolved at
+// evaluation time (e.g. "referrer" of the case).
+struct Targets {
+  Mask agencies = 0;
+  std::vector<std::string> relations;
+};
+
+struct Condition {
+  Mask senders = kAll;          // agencies that may be the sender
+  Mask event_kinds = kAll;      // bit = EventKind number
+  v1::RiskLevel min_risk = v1::RISK_LEVEL_UNSPECIFIED;
+  Mask flags_all = 0;           // bit = Flag number; all must be set
+  Mask flags_any = 0;           // at least one must be set (if non-zero)
+};
+
+enum class Effect { kPermit, kForbid, kNotify };
+
+struct Rule {
+  std::string id;
+  std::string description;
+  Effect effect = Effect::kPermit;
+  Condition when;
+  Targets to;
+  Mask sections = 0;            // forbid: kAll means every section
+  v1::LawfulBasis basis = v1::LAWFUL_BASIS_UNSPECIFIED;
+  std::string consent_purpose;  // basis consent only
+  v1::SubjectRole consent_subject = v1::SUBJECT_ROLE_VICTIM;
+  SourceLocation at;
+};
+
+// Sharing beyond consent because someone is at risk of serious harm.
+struct OverrideRule {
+  std::string id;
+  std::string description;
+  Mask invokers = 0;                   // agencies allowed to invoke it
+  std::set<std::string> reasons;       // accepted header.override.reason values
+  Mask event_kinds = kAll;
+  Targets to;
+  Mask sections = 0;
+  v1::LawfulBasis basis = v1::LAWFUL_BASIS_UNSPECIFIED;
+  int justification_section = -1;      // section index; delivered to `auditors`
+  Mask auditors = 0;
+  SourceLocation at;
+};
+
+class Policy {
+ public:
+  const std::string& name() const { return name_; }
+  // Lowercase hex SHA-256 of the canonical form (docs/policy.md §Hash).
+  const std::string& version() const { return version_; }
+  const std::vector<Agency>& agencies() const { return agencies_; }
+  const std::vector<std::string>& sections() const { return sections_; }
+  const std::vector<Rule>& rules() const { return rules_; }
+  const std::vector<OverrideRule>& overrides() const { return overrides_; }
+
+  // -1 when unknown.
+  int AgencyIndex(const std::string& id) const;
+  int SectionIndex(const std::string& name) const;
+  Mask AgenciesOfKind(v1::AgencyKind kind) const;
+
+ private:
+  friend class PolicyBuilder;
+  std::string name_;
+  std::string version_;
+  std::vector<Agency> agencies_;
+  std::vector<std::string> sections_;
+  std::vector<Rule> rules_;
+  std::vector<OverrideRule> overrides_;
+  std::map<std::string, int, std::less<>> agency_index_;
+  std::map<std::string, int, std::less<>> section_index_;
+};
+
+// Filled by the loader; the only way to make a Policy.
+class PolicyBuilder {
+ public:
+  explicit PolicyBuilder(Policy* p) : p_(p) {}
+  void SetName(std::string name) { p_->name_ = std::move(name); }
+  void SetVersion(std::string version) { p_->version_ = std::move(version); }
+  void AddAgency(Agency a);
+  void AddSection(std::string name);
+  void AddRule(Rule r) { p_->rules_.push_back(std::move(r)); }
+  void AddOverride(OverrideRule o) { p_->overrides_.push_back(std::move(o)); }
+
+ private:
+  Policy* p_;
+};
+
+}  // namespace accord::policy
+
+#endif  // ACCORD_POLICY_POLICY_H_

@@ -1,0 +1,304 @@
+#include "policy/scenario.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "policy/names.h"
+#include "yaml-cpp/yaml.h"
+
+namespace accord::policy {
+namespace {
+
+absl::Status Err(const std::string& src, const YAML::Node& n, const std::string& msg) {
+  return absl::InvalidArgumentError(absl::StrCat(src, ":", n.Mark().line + 1, ":", n.Mark().column + 1, ": ", msg));
+}
+
+absl::Status CheckKeys(const std::string& src, const YAML::Node& n, const std::set<std::string>& allowed,
+                       const std::string& what) {
+  if (!n.IsMap()) return Err(src, n, absl::StrCat(what, " must be a mapping"));
+  for (const auto& kv : n) {
+    if (allowed.count(kv.first.as<std::string>()) == 0) {
+      return Err(src, kv.first, absl::StrCat("unknown key '", kv.first.as<std::string>(), "' in ", what, " (allowed: ",
+                                             absl::StrJoin(allowed, ", "), ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> Strings(const YAML::Node& n) {
+  std::vector<std::string> out;
+  if (!n.IsDefined() || n.IsNull()) return out;
+  if (n.IsScalar()) {
+    out.push_back(n.as<std::string>());
+  } else {
+    for (const YAML::Node& v : n) out.push_back(v.as<std::string>());
+  }
+  return out;
+}
+
+// Resolves "victim" etc. to the subject ref of that role, else the text itself.
+std::string SubjectRef(const v1::EventHeader& h, const std::string& who) {
+  std::optional<v1::SubjectRole> role = SubjectRoleFromName(who);
+  if (role) {
+    for (const v1::SubjectRef& s : h.subjects()) {
+      if (s.role() == *role) return s.ref();
+    }
+  }
+  return who;
+}
+
+absl::Status ParseConsentMap(const std::string& src, const YAML::Node& n, Scenario* sc) {
+  if (!n.IsMap()) return Err(src, n, "consent must map a subject to {purpose: state}");
+  for (const auto& subject : n) {
+    if (!subject.second.IsMap()) return Err(src, subject.second, "consent must map a subject to {purpose: state}");
+    for (const auto& purpose : subject.second) {
+      const std::string state_name = purpose.second.as<std::string>();
+      std::optional<v1::ConsentState> state = ConsentStateFromName(state_name);
+      if (!state) {
+        return Err(src, purpose.second, absl::StrCat("consent state '", state_name,
+                                                     "' is not given, refused, withdrawn, not_sought or lacks_capacity"));
+      }
+      sc->consent[{SubjectRef(sc->header, subject.first.as<std::string>()), purpose.first.as<std::string>()}] = *state;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseEvent(const std::string& src, const YAML::Node& n, Scenario* sc) {
+  if (auto s = CheckKeys(src, n, {"kind", "sender", "risk", "flags", "subjects", "sections", "override", "relations",
+                                  "case", "event_id", "consent_reference"},
+                         "event");
+      !s.ok())
+    return s;
+  for (const char* key : {"kind", "sender", "sections"}) {
+    if (!n[key]) return Err(src, n, absl::StrCat("event is missing '", key, "'"));
+  }
+  v1::EventHeader& h = sc->header;
+  h.set_version(1);
+  h.set_event_id(n["event_id"] ? n["event_id"].as<std::string>() : "explain");
+  std::optional<v1::EventKind> kind = EventKindFromName(n["kind"].as<std::string>());
+  if (!kind) {
+    return Err(src, n["kind"], absl::StrCat("unknown event kind '", n["kind"].as<std::string>(), "' (kinds: ",
+                                            absl::StrJoin(EventKindNames(), ", "), ")"));
+  }
+  h.set_kind(*kind);
+  h.set_sender(n["sender"].as<std::string>());
+  if (const YAML::Node r = n["risk"]) {
+    const YAML::Node level = r.IsMap() ? r["level"] : r;
+    std::optional<v1::RiskLevel> l = RiskLevelFromName(level.as<std::string>(""));
+    if (!l) return Err(src, level, "risk must be standard, medium, high or very_high");
+    h.mutable_risk()->set_level(*l);
+    if (r.IsMap() && r["score"]) h.mutable_risk()->set_score(r["score"].as<int>());
+  }
+  for (const std::string& f : Strings(n["flags"])) {
+    std::optional<v1::Flag> flag = FlagFromName(f);
+    if (!flag) return Err(src, n["flags"], absl::StrCat("unknown flag '", f, "' (flags: ", absl::StrJoin(FlagNames(), ", "), ")"));
+    h.add_flags(*flag);
+  }
+  if (const YAML::Node subjects = n["subjects"]) {
+    if (!subjects.IsMap()) return Err(src, subjects, "subjects must map a role to a reference, e.g. victim: v1");
+    for (const auto& kv : subjects) {
+      std::optional<v1::SubjectRole> role = SubjectRoleFromName(kv.first.as<std::string>());
+      if (!role) return Err(src, kv.first, "subject role must be victim, perpetrator, child or other");
+      for (const std::string& ref : Strings(kv.second)) {
+        v1::SubjectRef* s = h.add_subjects();
+        s->set_role(*role);
+        s->set_ref(ref);
+      }
+    }
+  }
+  for (const std::string& name : Strings(n["sections"])) h.add_sections()->set_name(name);
+  if (const YAML::Node o = n["override"]) {
+    if (auto s = CheckKeys(src, o, {"reason", "authorised_by", "justification_section"}, "override"); !s.ok()) return s;
+    h.mutable_override()->set_reason(o["reason"].as<std::string>(""));
+    if (const YAML::Node a = o["authorised_by"]) {
+      h.mutable_override()->mutable_authorised_by()->set_role(a["role"].as<std::string>(""));
+      h.mutable_override()->mutable_authorised_by()->set_staff_ref(a["staff_ref"].as<std::string>(""));
+    }
+    h.mutable_override()->set_justification_section(
+        o["justification_section"].as<std::string>("override_justification"));
+  }
+  if (const YAML::Node c = n["consent_reference"]) {
+    h.mutable_consent()->set_purpose(c["purpose"].as<std::string>(""));
+    h.mutable_consent()->set_subject_ref(SubjectRef(h, c["subject"].as<std::string>("victim")));
+  }
+  if (const YAML::Node rel = n["relations"]) {
+    if (!rel.IsMap()) return Err(src, rel, "relations must map a relation to an agency");
+    for (const auto& kv : rel) {
+      for (const std::string& agency : Strings(kv.second)) {
+        v1::CaseRelation* r = h.add_relations();
+        r->set_relation(kv.first.as<std::string>());
+        r->set_agency(agency);
+      }
+    }
+  }
+  if (const YAML::Node c = n["case"]) {
+    if (auto s = CheckKeys(src, c, {"relations", "facts"}, "case"); !s.ok()) return s;
+    if (c["relations"]) {
+      for (const auto& kv : c["relations"]) sc->context.relations[kv.first.as<std::string>()] = Strings(kv.second);
+    }
+    for (const std::string& f : Strings(c["facts"])) {
+      std::optional<v1::Flag> flag = FlagFromName(f);
+      if (!flag) return Err(src, c["facts"], absl::StrCat("unknown case fact '", f, "'"));
+      sc->context.facts.push_back(*flag);
+    }
+  }
+  h.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+  return absl::OkStatus();
+}
+
+template <typename F>
+absl::Status Guard(const std::string& path, F&& body) {
+  try {
+    return body();
+  } catch (const YAML::BadFile&) {
+    return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
+  }
+}
+
+std::set<std::string> Granted(const v1::Decision& d, const std::string& agency, bool* notified) {
+  std::set<std::string> out;
+  *notified = false;
+  for (const v1::RecipientDecision& r : d.recipients()) {
+    if (r.recipient() != agency) continue;
+    *notified = r.notification_only();
+    for (const v1::SectionGrant& g : r.grants()) out.insert(g.section());
+  }
+  return out;
+}
+
+}  // namespace
+
+ConsentLookup Scenario::Lookup() const {
+  return [this](const std::string& ref, const std::string& purpose) {
+    auto it = consent.find({ref, purpose});
+    return it == consent.end() ? v1::CONSENT_STATE_UNSPECIFIED : it->second;
+  };
+}
+
+absl::StatusOr<Scenario> ParseScenarioFile(const std::string& path) {
+  Scenario sc;
+  absl::Status s = Guard(path, [&] {
+    const YAML::Node root = YAML::LoadFile(path);
+    const YAML::Node event = root["event"] ? root["event"] : root;
+    if (auto st = ParseEvent(path, event, &sc); !st.ok()) return st;
+    if (root["event"] && root["consent"]) return ParseConsentMap(path, root["consent"], &sc);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return sc;
+}
+
+absl::Status AddConsentFlag(const std::string& spec, Scenario* sc) {
+  const auto colon = spec.find(':');
+  const auto eq = spec.find('=');
+  if (colon == std::string::npos || eq == std::string::npos || eq < colon) {
+    return absl::InvalidArgumentError(absl::StrCat("--consent '", spec, "' must look like victim:victim_support=given"));
+  }
+  std::optional<v1::ConsentState> state = ConsentStateFromName(spec.substr(eq + 1));
+  if (!state) return absl::InvalidArgumentError(absl::StrCat("--consent '", spec, "': unknown state"));
+  sc->consent[{SubjectRef(sc->header, spec.substr(0, colon)), spec.substr(colon + 1, eq - colon - 1)}] = *state;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<TestCase>> ParseTestFile(const std::string& path) {
+  std::vector<TestCase> cases;
+  absl::Status s = Guard(path, [&]() -> absl::Status {
+    const YAML::Node root = YAML::LoadFile(path);
+    if (auto st = CheckKeys(path, root, {"cases"}, "test file"); !st.ok()) return st;
+    if (!root["cases"] || !root["cases"].IsSequence()) return Err(path, root, "a test file needs a list 'cases'");
+    std::set<std::string> names;
+    for (const YAML::Node& c : root["cases"]) {
+      if (auto st = CheckKeys(path, c, {"name", "event", "consent", "expect", "never", "override"}, "case"); !st.ok())
+        return st;
+      if (!c["name"] || !c["event"]) return Err(path, c, "a case needs 'name' and 'event'");
+      TestCase t;
+      t.name = c["name"].as<std::string>();
+      t.line = c.Mark().line + 1;
+      if (!names.insert(t.name).second) return Err(path, c["name"], absl::StrCat("duplicate case name '", t.name, "'"));
+      if (auto st = ParseEvent(path, c["event"], &t.scenario); !st.ok()) return st;
+      if (c["consent"]) {
+        if (auto st = ParseConsentMap(path, c["consent"], &t.scenario); !st.ok()) return st;
+      }
+      const YAML::Node expect = c["expect"].IsDefined() ? c["expect"] : YAML::Node(YAML::NodeType::Map);
+      const YAML::Node never = c["never"].IsDefined() ? c["never"] : YAML::Node(YAML::NodeType::Map);
+      for (const auto& kv : expect) {
+        Expectation e;
+        if (kv.second.IsScalar() && kv.second.as<std::string>() == "nothing") {
+          e.kind = Expectation::Kind::kNothing;
+        } else if (kv.second.IsScalar() && kv.second.as<std::string>() == "notified") {
+          e.kind = Expectation::Kind::kNotified;
+        } else if (kv.second.IsSequence()) {
+          e.sections = Strings(kv.second);
+        } else {
+          return Err(path, kv.second, "expect each agency to get a list of sections, 'nothing' or 'notified'");
+        }
+        t.expect[kv.first.as<std::string>()] = e;
+      }
+      for (const auto& kv : never) t.never[kv.first.as<std::string>()] = Strings(kv.second);
+      if (c["override"]) {
+        t.override_expectation = c["override"].as<std::string>();
+        if (t.override_expectation != "used" && t.override_expectation != "refused") {
+          return Err(path, c["override"], "override expectation must be 'used' or 'refused'");
+        }
+      }
+      if (t.expect.empty() && t.never.empty() && t.override_expectation.empty()) {
+        return Err(path, c, absl::StrCat("case '", t.name, "' expects nothing: add 'expect', 'never' or 'override'"));
+      }
+      cases.push_back(std::move(t));
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return cases;
+}
+
+CaseResult RunCase(const Evaluator& evaluator, const TestCase& test) {
+  CaseResult result{test.name, test.line, {}, {}};
+  result.decision = evaluator.Evaluate(test.scenario.header, test.scenario.context, test.scenario.Lookup());
+  for (const auto& [agency, e] : test.expect) {
+    bool notified = false;
+    const std::set<std::string> got = Granted(result.decision, agency, &notified);
+    const std::string got_text = got.empty() ? (notified ? "notified only" : "nothing")
+                                             : absl::StrCat("[", absl::StrJoin(got, ", "), "]");
+    switch (e.kind) {
+      case Expectation::Kind::kNothing:
+        if (!got.empty() || notified) result.failures.push_back(absl::StrCat(agency, ": expected nothing, got ", got_text));
+        break;
+      case Expectation::Kind::kNotified:
+        if (!got.empty() || !notified) {
+          result.failures.push_back(absl::StrCat(agency, ": expected a notification only, got ", got_text));
+        }
+        break;
+      case Expectation::Kind::kSections: {
+        const std::set<std::string> want(e.sections.begin(), e.sections.end());
+        if (want != got) {
+          result.failures.push_back(absl::StrCat(agency, ": expected [", absl::StrJoin(want, ", "), "], got ", got_text));
+        }
+        break;
+      }
+    }
+  }
+  for (const auto& [agency, sections] : test.never) {
+    bool notified = false;
+    const std::set<std::string> got = Granted(result.decision, agency, &notified);
+    for (const std::string& s : sections) {
+      if (got.count(s)) result.failures.push_back(absl::StrCat(agency, ": must never receive '", s, "' but does"));
+    }
+  }
+  if (test.override_expectation == "used" && !result.decision.override_used()) {
+    result.failures.push_back("expected the safeguarding override to be accepted, but it was refused");
+  }
+  if (test.override_expectation == "refused" && result.decision.override_used()) {
+    result.failures.push_back(absl::StrCat("expected the override to be refused, but rule '",
+                                           result.decision.override_rule_id(), "' accepted it"));
+  }
+  return result;
+}
+
+}  // namespace accord::policy

@@ -1,0 +1,59 @@
+// Events and test cases written by hand, for `accord policy explain` and
+// `accord policy test` (format in docs/policy.md §Explaining and testing).
+#ifndef ACCORD_POLICY_SCENARIO_H_
+#define ACCORD_POLICY_SCENARIO_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "accord/v1/envelope.pb.h"
+#include "policy/evaluator.h"
+
+namespace accord::policy {
+
+// A described event with its case context and the consent states to assume.
+struct Scenario {
+  v1::EventHeader header;
+  CaseContext context;
+  // (subject ref, purpose) -> state
+  std::map<std::pair<std::string, std::string>, v1::ConsentState> consent;
+
+  ConsentLookup Lookup() const;
+};
+
+// What a case expects for one agency.
+struct Expectation {
+  enum class Kind { kSections, kNothing, kNotified } kind = Kind::kSections;
+  std::vector<std::string> sections;  // exact set, for kSections
+};
+
+struct TestCase {
+  std::string name;
+  int line = 0;
+  Scenario scenario;
+  std::map<std::string, Expectation> expect;
+  std::map<std::string, std::vector<std::string>> never;  // agency -> sections never granted
+  std::string override_expectation;                        // "", "used" or "refused"
+};
+
+// Parses an event description (a YAML mapping). Subject refs may be any
+// string; roles name them in consent entries ("victim" means the victim's ref).
+absl::StatusOr<Scenario> ParseScenarioFile(const std::string& path);
+// "victim:victim_support=withdrawn" or "REF:purpose=state".
+absl::Status AddConsentFlag(const std::string& spec, Scenario* scenario);
+absl::StatusOr<std::vector<TestCase>> ParseTestFile(const std::string& path);
+
+struct CaseResult {
+  std::string name;
+  int line = 0;
+  std::vector<std::string> failures;
+  v1::Decision decision;
+};
+
+CaseResult RunCase(const Evaluator& evaluator, const TestCase& test);
+
+}  // namespace accord::policy
+
+#endif  // ACCORD_POLICY_SCENARIO_H_

@@ -1,0 +1,150 @@
+// Loading: every malformed policy is rejected with a message naming the place;
+// a rejected reload leaves the previous policy active; the hash ignores form.
+#include "policy/loader.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "policy/lint.h"
+#include "policy/policy_holder.h"
+#include "tests/testing/temp_dir.h"
+
+namespace accord::policy {
+namespace {
+
+constexpr char kBase[] = R"(version: 1
+agencies:
+  police: {kind: police}
+  victim_services: {kind: victim_services}
+  perpetrator_programme: {kind: perpetrator_programme}
+sections: [summary, victim_contact]
+)";
+
+absl::Status Parse(const std::string& text) { return ParsePolicy(text, "p.yaml").status(); }
+
+void ExpectError(const std::string& text, const std::string& where, const std::string& what) {
+  absl::Status s = Parse(text);
+  ASSERT_FALSE(s.ok()) << text;
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find(where), std::string::npos) << s.message() << " (want " << where << ")";
+  EXPECT_NE(s.message().find(what), std::string::npos) << s.message();
+}
+
+TEST(LoaderTest, MalformedYamlNamesLineAndColumn) {
+  ExpectError("version: 1\nagencies: {police: {kind: police}\n", "p.yaml:", "");
+  ExpectError("version: [1\n", "p.yaml:", "");
+}
+
+TEST(LoaderTest, UnknownFieldsAreRejected) {
+  ExpectError(std::string(kBase) + "rulez: []\n", "p.yaml:7:1", "unknown key 'rulez'");
+  ExpectError(std::string(kBase) +
+                  "rules:\n  - id: a\n    effect: permit\n    to: {agencies: [police]}\n    sections: [summary]\n"
+                  "    basis: public_task\n    colour: red\n",
+              "p.yaml:13:5", "unknown key 'colour'");
+  ExpectError(std::string(kBase) + "rules:\n  - id: a\n    effect: permit\n    when: {sender: [police]}\n"
+                                   "    to: {agencies: [police]}\n    sections: [summary]\n    basis: public_task\n",
+              "p.yaml:10:12", "unknown key 'sender'");
+}
+
+TEST(LoaderTest, DuplicateRuleIdsAreRejected) {
+  const std::string rule = "  - id: same\n    effect: permit\n    to: {agencies: [police]}\n    sections: [summary]\n"
+                           "    basis: public_task\n";
+  ExpectError(std::string(kBase) + "rules:\n" + rule + rule, "p.yaml:13", "duplicate rule id 'same'");
+}
+
+TEST(LoaderTest, TypeErrorsAreRejected) {
+  ExpectError(std::string(kBase) + "rules: {}\n", "p.yaml:7", "'rules' must be a list");
+  ExpectError(std::string(kBase) + "rules:\n  - id: a\n    effect: allow\n    to: {agencies: [police]}\n",
+              "p.yaml:9:13", "effect 'allow'");
+  ExpectError(std::string(kBase) + "rules:\n  - id: a\n    effect: permit\n    when: {min_risk: severe}\n"
+                                   "    to: {agencies: [police]}\n    sections: [summary]\n    basis: public_task\n",
+              "p.yaml:10", "min_risk 'severe'");
+  ExpectError(std::string(kBase) + "rules:\n  - id: a\n    effect: permit\n    to: {agencies: [police]}\n"
+                                   "    sections: [summary]\n    basis: because\n",
+              "p.yaml:12:12", "basis 'because'");
+  ExpectError(std::string(kBase) + "rules:\n  - id: a\n    effect: permit\n    to: {agencies: [police]}\n"
+                                   "    sections: [summary]\n    basis: consent\n",
+              "p.yaml", "no 'consent: {purpose");
+  ExpectError("version: 1\nagencies: {police: {kind: constabulary}}\nsections: [summary]\n", "p.yaml:2",
+              "unknown agency kind");
+  ExpectError("version: 2\nagencies: {}\nsections: []\n", "p.yaml:1", "version 1");
+}
+
+TEST(LoaderTest, ForbidNamingUnknownThingsIsAnError) {
+  ExpectError(std::string(kBase) + "rules:\n  - id: f\n    effect: forbid\n    to: {agencies: [perpetrator_programm]}\n"
+                                   "    sections: [victim_contact]\n",
+              "p.yaml:10", "forbid rule must only name known things");
+  ExpectError(std::string(kBase) + "rules:\n  - id: f\n    effect: forbid\n    to: {agencies: [perpetrator_programme]}\n"
+                                   "    sections: [victim_contacts]\n",
+              "p.yaml:11", "unknown section 'victim_contacts'");
+}
+
+TEST(LoaderTest, UnknownNamesInPermitsAreWarningsAndNeverWiden) {
+  auto r = ParsePolicy(std::string(kBase) +
+                           "rules:\n  - id: a\n    effect: permit\n    when: {senders: [polise], events: [domestic_incidnt]}\n"
+                           "    to: {agencies: [victim_services]}\n    sections: [summary]\n    basis: public_task\n",
+                       "p.yaml");
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->warnings.size(), 2u);
+  EXPECT_NE(r->warnings[0].message.find("unknown agency 'polise'"), std::string::npos);
+  EXPECT_EQ(r->warnings[0].at.line, 10);
+  const Rule& rule = r->policy->rules()[0];
+  EXPECT_EQ(rule.when.senders, 0u) << "a list of only unknown senders matches nobody";
+  EXPECT_EQ(rule.when.event_kinds, 0u);
+  auto lint = Lint(*r->policy);
+  ASSERT_GE(lint.size(), 1u);
+  EXPECT_NE(lint[0].message.find("can never match"), std::string::npos);
+}
+
+TEST(LoaderTest, LintFindsShadowedPermitsAndOverridesWithoutJustification) {
+  auto r = ParsePolicy(std::string(kBase) +
+                           "rules:\n"
+                           "  - id: p\n    effect: permit\n    to: {agencies: [perpetrator_programme]}\n"
+                           "    sections: [victim_contact]\n    basis: public_task\n"
+                           "  - id: f\n    effect: forbid\n    to: {kinds: [perpetrator_programme]}\n"
+                           "    sections: [victim_contact]\n"
+                           "overrides:\n  - id: o\n    invokers: [police]\n    reasons: [risk_to_child]\n"
+                           "    to: {agencies: [victim_services]}\n    sections: [summary]\n    basis: vital_interests\n",
+                       "p.yaml");
+  ASSERT_TRUE(r.ok()) << r.status();
+  auto lint = Lint(*r->policy);
+  ASSERT_EQ(lint.size(), 2u);
+  EXPECT_NE(lint[0].message.find("shadowed by forbid rule 'f'"), std::string::npos);
+  EXPECT_NE(lint[1].message.find("no justification section"), std::string::npos);
+}
+
+TEST(LoaderTest, HashIgnoresFormattingButNotMeaning) {
+  auto a = ParsePolicy(kBase, "a");
+  auto b = ParsePolicy("# a comment\nsections:   [summary,   victim_contact]\nagencies:\n  perpetrator_programme: "
+                       "{kind: perpetrator_programme}\n  victim_services: {kind: victim_services}\n  police: {kind: "
+                       "police}\nversion: 1\n",
+                       "b");
+  auto c = ParsePolicy(std::string(kBase) + "name: changed\n", "c");
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(a->policy->version(), b->policy->version());
+  EXPECT_NE(a->policy->version(), c->policy->version());
+  EXPECT_EQ(a->policy->version().size(), 64u);
+}
+
+TEST(PolicyHolderTest, RejectedReloadKeepsThePreviousPolicy) {
+  accord::testing::TempDir dir;
+  const std::string path = dir.Path("policy.yaml");
+  { std::ofstream(path) << kBase; }
+  auto holder = PolicyHolder::Create(path);
+  ASSERT_TRUE(holder.ok()) << holder.status();
+  const std::string before = (*holder)->Version();
+  auto evaluator = (*holder)->Current();
+  { std::ofstream(path) << "version: 1\nagencies: [broken\n"; }
+  EXPECT_FALSE((*holder)->Reload().ok());
+  EXPECT_EQ((*holder)->Version(), before);
+  { std::ofstream(path) << std::string(kBase) << "name: next\n"; }
+  auto after = (*holder)->Reload();
+  ASSERT_TRUE(after.ok());
+  EXPECT_NE(*after, before);
+  EXPECT_EQ(evaluator->policy().version(), before) << "a held snapshot is not changed under its reader";
+  EXPECT_EQ(PolicyHolder::Create(dir.Path("missing.yaml")).status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace accord::policy
