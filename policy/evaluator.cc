@@ -1,7 +1,7 @@
 #include "policy/evaluator.h"
 
 #include <array>
-#include <deque>
+#include "absl/container/inlined_vector.h"
 
 #include "absl/strings/str_cat.h"
 #include "policy/names.h"
@@ -9,30 +9,43 @@
 namespace accord::policy {
 namespace {
 
+constexpr uint16_t kNone = 0xffff;
+
+// Per-recipient working state, indexed by agency. Rule references are indices
+// into policy.rules() (or overrides(), marked by kOverrideBit), kept small so
+// that a whole evaluation's state stays in a few cache lines.
+constexpr uint16_t kOverrideBit = 0x8000;
+
 struct GrantInfo {
-  const std::string* rule_id = nullptr;
-  v1::LawfulBasis basis = v1::LAWFUL_BASIS_UNSPECIFIED;
-  bool via_override = false;
+  uint16_t rule = kNone;
+  uint8_t basis = 0;
 };
 
-// Per-recipient working state, indexed by agency.
 struct Work {
   Mask granted = 0;
   Mask forbidden = 0;
-  bool notify_blocked = false;
-  std::array<GrantInfo, kMaxSections> grants{};
-  std::array<const Rule*, kMaxSections> forbid_rule{};
-  std::vector<const std::string*> notify;
-  // A consent rule that would have released these sections, and why it did not.
   Mask consent_blocked = 0;
-  std::array<const std::string*, kMaxSections> consent_reason{};
-  std::array<const std::string*, kMaxSections> consent_rule{};
+  bool notify_blocked = false;
+  bool via_override = false;
+  std::array<GrantInfo, kMaxSections> grants;
+  std::array<uint16_t, kMaxSections> forbid_rule;     // rule index
+  std::array<uint16_t, kMaxSections> consent_rule;    // rule index; reason in consent_reasons
+  absl::InlinedVector<uint16_t, 4> notify;
 };
 
 bool Matches(const Condition& c, int sender, v1::EventKind kind, v1::RiskLevel risk, Mask flags) {
   return (c.senders & Bit(sender)) != 0 && (c.event_kinds & Bit(static_cast<int>(kind))) != 0 &&
          risk >= c.min_risk && (flags & c.flags_all) == c.flags_all &&
          (c.flags_any == 0 || (flags & c.flags_any) != 0);
+}
+
+template <typename F>
+void ForEachBit(Mask m, F&& f) {
+  while (m != 0) {
+    const int i = __builtin_ctzll(m);
+    f(i);
+    m &= m - 1;
+  }
 }
 
 class Evaluation {
@@ -58,12 +71,13 @@ class Evaluation {
     }
     for (int f : h_.flags()) flags_ |= Bit(f);
     for (v1::Flag f : ctx_.facts) flags_ |= Bit(static_cast<int>(f));
-    for (const Rule& r : p_.rules()) {
-      if (r.effect != Effect::kForbid) ApplyPermitOrNotify(r);
+    const auto& rules = p_.rules();
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+      if (rules[i].effect != Effect::kForbid) ApplyPermitOrNotify(rules[i], static_cast<uint16_t>(i));
     }
     if (h_.has_override()) ApplyOverride(&d);
-    for (const Rule& r : p_.rules()) {
-      if (r.effect == Effect::kForbid) ApplyForbid(r);
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+      if (rules[i].effect == Effect::kForbid) ApplyForbid(rules[i], static_cast<uint16_t>(i));
     }
     Emit(&d);
     return d;
@@ -90,74 +104,70 @@ class Evaluation {
   Mask TargetsOf(const Targets& t) const {
     Mask m = t.agencies;
     if (!t.relations.empty()) m |= RelationAgencies(t.relations);
-    return m & ~Bit(sender_);
+    return m & ~Bit(sender_) & ((work_.size() >= 64) ? kAll : (Bit(static_cast<int>(work_.size())) - 1));
   }
 
-  // nullptr when every subject of the rule's role has given consent.
-  const std::string* ConsentProblem(const Rule& r) {
+  const std::string& RuleId(uint16_t ref) const {
+    return (ref & kOverrideBit) ? p_.overrides()[ref & ~kOverrideBit].id : p_.rules()[ref].id;
+  }
+
+  // Empty when every subject of the rule's role has given consent.
+  std::string ConsentProblem(const Rule& r) {
     bool any = false;
     for (const v1::SubjectRef& s : h_.subjects()) {
       if (s.role() != r.consent_subject) continue;
       any = true;
       const v1::ConsentState state = consent_(s.ref(), r.consent_purpose);
       if (state != v1::CONSENT_STATE_GIVEN) {
-        reasons_.push_back(absl::StrCat("consent of the ", NameOf(r.consent_subject), " for ", r.consent_purpose,
-                                        " is ", state == v1::CONSENT_STATE_UNSPECIFIED ? "not recorded" : NameOf(state)));
-        return &reasons_.back();
+        return absl::StrCat("consent of the ", NameOf(r.consent_subject), " for ", r.consent_purpose, " is ",
+                            state == v1::CONSENT_STATE_UNSPECIFIED ? "not recorded" : NameOf(state));
       }
     }
-    if (!any) {
-      reasons_.push_back(absl::StrCat("no ", NameOf(r.consent_subject), " in the event to hold consent for ",
-                                      r.consent_purpose));
-      return &reasons_.back();
-    }
-    return nullptr;
+    if (!any) return absl::StrCat("no ", NameOf(r.consent_subject), " in the event to hold consent for ", r.consent_purpose);
+    return "";
   }
 
-  void ApplyPermitOrNotify(const Rule& r) {
+  void ApplyPermitOrNotify(const Rule& r, uint16_t index) {
     if (!Matches(r.when, sender_, h_.kind(), h_.risk().level(), flags_)) return;
-    Mask targets = TargetsOf(r.to);
+    const Mask targets = TargetsOf(r.to);
     if (targets == 0) return;
     if (r.effect == Effect::kNotify) {
-      for (std::size_t t = 0; t < work_.size(); ++t) {
-        if (targets & Bit(static_cast<int>(t))) work_[t].notify.push_back(&r.id);
-      }
+      ForEachBit(targets, [&](int t) { work_[static_cast<std::size_t>(t)].notify.push_back(index); });
       return;
     }
     const Mask release = r.sections & sections_;
     if (release == 0) return;
-    const std::string* problem = r.basis == v1::LAWFUL_BASIS_CONSENT ? ConsentProblem(r) : nullptr;
-    for (std::size_t t = 0; t < work_.size(); ++t) {
-      if ((targets & Bit(static_cast<int>(t))) == 0) continue;
-      Work& w = work_[t];
-      if (problem != nullptr) {
-        const Mask blocked = release & ~w.granted & ~w.consent_blocked;
-        for (int s = 0; s < kMaxSections; ++s) {
-          if (blocked & Bit(s)) {
-            w.consent_reason[static_cast<std::size_t>(s)] = problem;
-            w.consent_rule[static_cast<std::size_t>(s)] = &r.id;
-          }
-        }
-        w.consent_blocked |= blocked;
-        continue;
+    if (r.basis == v1::LAWFUL_BASIS_CONSENT) {
+      std::string problem = ConsentProblem(r);
+      if (!problem.empty()) {
+        consent_reasons_.emplace_back(index, std::move(problem));
+        ForEachBit(targets, [&](int t) {
+          Work& w = work_[static_cast<std::size_t>(t)];
+          const Mask blocked = release & ~w.granted & ~w.consent_blocked;
+          ForEachBit(blocked, [&](int s) { w.consent_rule[static_cast<std::size_t>(s)] = index; });
+          w.consent_blocked |= blocked;
+        });
+        return;
       }
-      Grant(w, release, &r.id, r.basis, false);
     }
+    ForEachBit(targets, [&](int t) { Grant(work_[static_cast<std::size_t>(t)], release, index, r.basis); });
   }
 
-  static void Grant(Work& w, Mask release, const std::string* rule, v1::LawfulBasis basis, bool via_override) {
+  static void Grant(Work& w, Mask release, uint16_t rule, v1::LawfulBasis basis) {
     const Mask fresh = release & ~w.granted;
-    for (int s = 0; s < kMaxSections && (fresh >> s) != 0; ++s) {
-      if (fresh & Bit(s)) w.grants[static_cast<std::size_t>(s)] = {rule, basis, via_override};
-    }
+    ForEachBit(fresh, [&](int s) {
+      w.grants[static_cast<std::size_t>(s)] = {rule, static_cast<uint8_t>(basis)};
+    });
     w.granted |= fresh;
+    if (rule & kOverrideBit) w.via_override = true;
   }
 
   void ApplyOverride(v1::Decision* d) {
     const v1::SafeguardingOverride& o = h_.override();
-    std::string refusal = absl::StrCat("no override rule lets ", h_.sender(), " invoke reason '", o.reason(),
-                                       "' for ", NameOf(h_.kind()));
-    for (const OverrideRule& r : p_.overrides()) {
+    std::string refusal;
+    const auto& overrides = p_.overrides();
+    for (std::size_t i = 0; i < overrides.size(); ++i) {
+      const OverrideRule& r = overrides[i];
       if ((r.invokers & Bit(sender_)) == 0 || r.reasons.count(o.reason()) == 0 ||
           (r.event_kinds & Bit(static_cast<int>(h_.kind()))) == 0) {
         continue;
@@ -178,43 +188,48 @@ class Evaluation {
       }
       d->set_override_used(true);
       d->set_override_rule_id(r.id);
-      const Mask targets = TargetsOf(r.to);
+      const uint16_t ref = static_cast<uint16_t>(i) | kOverrideBit;
       const Mask release = r.sections & sections_;
-      for (std::size_t t = 0; t < work_.size(); ++t) {
-        const Mask bit = Bit(static_cast<int>(t));
-        if (static_cast<int>(t) == sender_) continue;
-        if (targets & bit) Grant(work_[t], release, &r.id, r.basis, true);
-        if (r.auditors & bit) Grant(work_[t], Bit(just), &r.id, r.basis, true);
-      }
+      ForEachBit(TargetsOf(r.to), [&](int t) { Grant(work_[static_cast<std::size_t>(t)], release, ref, r.basis); });
+      ForEachBit(r.auditors & ~Bit(sender_), [&](int t) {
+        Grant(work_[static_cast<std::size_t>(t)], Bit(just), ref, r.basis);
+      });
       return;
+    }
+    if (refusal.empty()) {
+      refusal = absl::StrCat("no override rule lets ", h_.sender(), " invoke reason '", o.reason(), "' for ",
+                             NameOf(h_.kind()));
     }
     Withhold(d, "*", "", kOverrideRefused, refusal);
   }
 
-  void ApplyForbid(const Rule& r) {
+  void ApplyForbid(const Rule& r, uint16_t index) {
     if (!Matches(r.when, sender_, h_.kind(), h_.risk().level(), flags_)) return;
-    const Mask targets = TargetsOf(r.to);
     const Mask hit = r.sections & sections_;
-    for (std::size_t t = 0; t < work_.size(); ++t) {
-      if ((targets & Bit(static_cast<int>(t))) == 0) continue;
-      Work& w = work_[t];
-      const Mask fresh = hit & ~w.forbidden;
-      for (int s = 0; s < kMaxSections; ++s) {
-        if (fresh & Bit(s)) w.forbid_rule[static_cast<std::size_t>(s)] = &r;
-      }
-      w.forbidden |= fresh;
+    ForEachBit(TargetsOf(r.to), [&](int t) {
+      Work& w = work_[static_cast<std::size_t>(t)];
+      ForEachBit(hit & ~w.forbidden, [&](int s) { w.forbid_rule[static_cast<std::size_t>(s)] = index; });
+      w.forbidden |= hit;
       w.granted &= ~hit;
       if (r.sections == kAll) w.notify_blocked = true;
-    }
+    });
   }
 
   static void Withhold(v1::Decision* d, const std::string& recipient, const std::string& section,
-                       const std::string& rule, const std::string& reason) {
+                       const std::string& rule, std::string reason) {
     v1::Withholding* w = d->add_withheld();
     w->set_recipient(recipient);
     w->set_section(section);
     w->set_rule_id(rule);
-    w->set_reason(reason);
+    w->set_reason(std::move(reason));
+  }
+
+  const std::string& ConsentReason(uint16_t rule) const {
+    for (const auto& [index, reason] : consent_reasons_) {
+      if (index == rule) return reason;
+    }
+    static const std::string kUnknown = "consent not given";
+    return kUnknown;
   }
 
   void Emit(v1::Decision* d) {
@@ -225,38 +240,37 @@ class Evaluation {
       if (w.granted != 0) {
         v1::RecipientDecision* r = d->add_recipients();
         r->set_recipient(agency);
-        for (int s = 0; s < kMaxSections; ++s) {
-          if ((w.granted & Bit(s)) == 0) continue;
+        r->set_via_override(w.via_override);
+        ForEachBit(w.granted, [&](int s) {
           const GrantInfo& g = w.grants[static_cast<std::size_t>(s)];
           v1::SectionGrant* sg = r->add_grants();
           sg->set_section(p_.sections()[static_cast<std::size_t>(s)]);
-          sg->set_rule_id(*g.rule_id);
-          sg->set_basis(g.basis);
-          if (g.via_override) r->set_via_override(true);
-        }
+          sg->set_rule_id(RuleId(g.rule));
+          sg->set_basis(static_cast<v1::LawfulBasis>(g.basis));
+        });
       } else if (!w.notify.empty() && !w.notify_blocked) {
         v1::RecipientDecision* r = d->add_recipients();
         r->set_recipient(agency);
         r->set_notification_only(true);
-        for (const std::string* id : w.notify) r->add_notify_rule_ids(*id);
+        for (uint16_t id : w.notify) r->add_notify_rule_ids(RuleId(id));
       }
-      const Mask missing = sections_ & ~w.granted;
       if (w.granted == 0 && w.forbidden == 0 && w.consent_blocked == 0) {
-        Withhold(d, agency, "", kDefaultDeny, "no rule releases any section of this event to this agency");
+        // One line instead of one per section: nothing matched at all.
+        Withhold(d, agency, "", kDefaultDeny, "");
         continue;
       }
-      for (int s = 0; s < kMaxSections; ++s) {
-        if ((missing & Bit(s)) == 0) continue;
+      ForEachBit(sections_ & ~w.granted, [&](int s) {
         const std::string& section = p_.sections()[static_cast<std::size_t>(s)];
-        if (const Rule* f = w.forbid_rule[static_cast<std::size_t>(s)]) {
-          Withhold(d, agency, section, f->id, f->description.empty() ? "forbidden" : f->description);
+        if (w.forbidden & Bit(s)) {
+          const Rule& f = p_.rules()[w.forbid_rule[static_cast<std::size_t>(s)]];
+          Withhold(d, agency, section, f.id, f.description);
         } else if (w.consent_blocked & Bit(s)) {
-          Withhold(d, agency, section, *w.consent_rule[static_cast<std::size_t>(s)],
-                   *w.consent_reason[static_cast<std::size_t>(s)]);
+          const uint16_t rule = w.consent_rule[static_cast<std::size_t>(s)];
+          Withhold(d, agency, section, RuleId(rule), ConsentReason(rule));
         } else {
-          Withhold(d, agency, section, kDefaultDeny, "no rule releases this section to this agency");
+          Withhold(d, agency, section, kDefaultDeny, "");
         }
-      }
+      });
     }
   }
 
@@ -264,11 +278,11 @@ class Evaluation {
   const v1::EventHeader& h_;
   const CaseContext& ctx_;
   const ConsentLookup& consent_;
-  std::vector<Work> work_;
+  absl::InlinedVector<Work, 8> work_;  // on the stack for up to 8 agencies
   int sender_ = -1;
   Mask sections_ = 0;
   Mask flags_ = 0;
-  std::deque<std::string> reasons_;  // stable addresses for consent explanations
+  std::vector<std::pair<uint16_t, std::string>> consent_reasons_;
 };
 
 }  // namespace

@@ -32,6 +32,8 @@ struct CaseContext {
 using ConsentLookup =
     std::function<v1::ConsentState(const std::string& subject_ref, const std::string& purpose)>;
 
+// Rule id of a withholding that no rule caused; its reason is left empty (the
+// explanation is always the same: no rule releases the section).
 inline constexpr char kDefaultDeny[] = "default-deny";
 inline constexpr char kOverrideRefused[] = "override-refused";
 

@@ -33,7 +33,10 @@ std::string ExplainDecision(const Policy& policy, const v1::Decision& d) {
   if (d.withheld().empty()) absl::StrAppend(&out, "  (nothing)\n");
   for (const v1::Withholding& w : d.withheld()) {
     absl::StrAppendFormat(&out, "  %-24s %-24s %-40s %s\n", w.recipient(), w.section().empty() ? "(everything)" : w.section(),
-                          w.rule_id(), w.reason());
+                          w.rule_id(),
+                          !w.reason().empty() ? w.reason()
+                          : w.section().empty() ? "no rule releases any section of this event to this agency"
+                                                : "no rule releases this section to this agency");
   }
   return out;
 }
