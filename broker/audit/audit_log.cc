@@ -1,0 +1,272 @@
+#include "broker/audit/audit_log.h"
+
+#include <algorithm>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/str_cat.h"
+#include "broker/audit/merkle.h"
+#include "broker/audit/record_format.h"
+#include "broker/audit/storage_layout.h"
+#include "crypto/hash.h"
+
+namespace accord::audit {
+namespace {
+
+absl::Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  return absl::UnavailableError(absl::StrCat(what, ": ", s.ToString()));
+}
+
+}  // namespace
+
+std::vector<std::string> AuditColumnFamilyNames() {
+  return {"audit_leaves", "audit_nodes", "audit_index", "audit_heads"};
+}
+
+AuditLog::AuditLog(rocksdb::DB* db, AuditColumnFamilies cfs, std::optional<crypto::SigningKey> key)
+    : db_(db), cfs_(cfs), log_key_(std::move(key)) {}
+
+absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(rocksdb::DB* db, AuditColumnFamilies cfs,
+                                                         std::optional<crypto::SigningKey> log_key) {
+  if (db == nullptr || cfs.leaves == nullptr || cfs.nodes == nullptr || cfs.index == nullptr ||
+      cfs.heads == nullptr) {
+    return absl::InvalidArgumentError("AuditLog::Open needs the database and all four column families");
+  }
+  auto log = std::unique_ptr<AuditLog>(new AuditLog(db, cfs, std::move(log_key)));
+  if (absl::Status s = log->Load(); !s.ok()) return s;
+  return log;
+}
+
+absl::Status AuditLog::Load() {
+  absl::MutexLock lock(&mu_);
+  std::unique_ptr<rocksdb::Iterator> heads(db_->NewIterator(rocksdb::ReadOptions(), cfs_.heads));
+  heads->SeekToLast();
+  if (!heads->status().ok()) return FromRocks(heads->status(), "cannot read audit_heads");
+  std::unique_ptr<rocksdb::Iterator> leaves(db_->NewIterator(rocksdb::ReadOptions(), cfs_.leaves));
+  leaves->SeekToLast();
+  if (!leaves->status().ok()) return FromRocks(leaves->status(), "cannot read audit_leaves");
+
+  uint64_t stored_leaves = 0;
+  if (leaves->Valid()) {
+    std::optional<uint64_t> last = ReadBe64(leaves->key().ToStringView());
+    if (!last) return absl::DataLossError("audit_leaves holds a malformed key; run `accord audit verify`");
+    stored_leaves = *last + 1;
+  }
+  if (!heads->Valid()) {
+    if (stored_leaves != 0) {
+      return absl::DataLossError(absl::StrCat("audit log holds ", stored_leaves,
+                                              " records but no signed tree head; run `accord audit verify`"));
+    }
+    return absl::OkStatus();
+  }
+  v1::SignedTreeHead sth;
+  v1::TreeHead th;
+  if (!sth.ParseFromArray(heads->value().data(), static_cast<int>(heads->value().size())) ||
+      !th.ParseFromString(sth.tree_head())) {
+    return absl::DataLossError("the latest signed tree head in audit_heads does not parse");
+  }
+  if (th.tree_size() != stored_leaves || ReadBe64(heads->key().ToStringView()) != th.tree_size()) {
+    return absl::DataLossError(absl::StrCat("the latest signed tree head is for ", th.tree_size(),
+                                            " records but audit_leaves holds ", stored_leaves,
+                                            "; run `accord audit verify`"));
+  }
+  if (log_key_ && th.log_key_id() != log_key_->key_id()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the log's heads are signed by key ", th.log_key_id(), " but the broker's log key is ",
+                     log_key_->key_id(), "; log key rotation is not supported"));
+  }
+  absl::StatusOr<CompactRange> edge =
+      CompactRange::Load([this](int level, uint64_t index) { return NodeAt(level, index); }, th.tree_size());
+  if (!edge.ok()) return edge.status();
+  if (edge->Root() != th.root_hash()) {
+    return absl::DataLossError(absl::StrCat("the stored subtree hashes do not match the latest signed head (size ",
+                                            th.tree_size(), "); run `accord audit verify`"));
+  }
+  size_ = th.tree_size();
+  edge_ = *std::move(edge);
+  head_ = std::move(sth);
+  head_time_ = FromTimestamp(th.timestamp());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<StagedAppend> AuditLog::Stage(std::vector<v1::AuditRecord> records,
+                                             rocksdb::WriteBatch* batch, absl::Time now) {
+  if (!log_key_) return absl::FailedPreconditionError("audit log opened without a log key cannot append");
+  if (records.empty()) return absl::InvalidArgumentError("no audit records to append");
+  if (batch == nullptr) return absl::InvalidArgumentError("no write batch");
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (records[i].action() == v1::AUDIT_ACTION_UNSPECIFIED || !v1::AuditAction_IsValid(records[i].action())) {
+      return absl::InvalidArgumentError(absl::StrCat("audit record ", i, " has no valid action"));
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  if (staging_) return absl::FailedPreconditionError("another audit append is staged but not committed");
+
+  CompactRange edge = edge_;
+  // A failure part-way rolls `batch` back to what the caller had put in it.
+  batch->SetSavePoint();
+  bool staged_ok = false;
+  auto rollback = absl::MakeCleanup([&] {
+    if (!staged_ok) batch->RollbackToSavePoint().PermitUncheckedError();
+  });
+  rocksdb::Status s;
+  auto put = [&](rocksdb::ColumnFamilyHandle* cf, const std::string& k, const std::string& v) {
+    if (s.ok()) s = batch->Put(cf, k, v);
+  };
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const uint64_t index = size_ + i;
+    v1::AuditRecord& record = records[i];
+    record.set_sequence(index);
+    if (!record.has_time()) *record.mutable_time() = ToTimestamp(now);
+    std::string leaf;
+    if (!record.SerializeToString(&leaf)) return absl::InternalError("cannot serialize audit record");
+    absl::StatusOr<RecordFields> fields = ReadRecordFields(leaf);
+    if (!fields.ok()) return fields.status();
+    for (const std::string& key : IndexKeys(*fields, index)) put(cfs_.index, key, "");
+    edge.Append(LeafHash(leaf), [&](int level, uint64_t at, const std::string& hash) {
+      put(cfs_.nodes, NodeKey(level, at), hash);
+    });
+    put(cfs_.leaves, LeafKey(index), leaf);
+  }
+  if (!s.ok()) return FromRocks(s, "cannot stage audit records");
+  const uint64_t new_size = size_ + records.size();
+  const absl::Time head_time = std::max(now, head_time_);
+  v1::TreeHead th;
+  th.set_tree_size(new_size);
+  th.set_root_hash(edge.Root());
+  *th.mutable_timestamp() = ToTimestamp(head_time);
+  th.set_log_key_id(log_key_->key_id());
+  StagedAppend staged;
+  staged.first_index = size_;
+  staged.count = records.size();
+  staged.head.set_tree_head(th.SerializeAsString());
+  staged.head.set_signature(log_key_->Sign(crypto::kTreeHeadType, staged.head.tree_head()));
+  put(cfs_.heads, HeadKey(new_size), staged.head.SerializeAsString());
+  if (!s.ok()) return FromRocks(s, "cannot stage signed tree head");
+  if (s = batch->PopSavePoint(); !s.ok()) return FromRocks(s, "cannot stage audit batch");
+  staged_ok = true;
+  staging_ = true;
+  staged_edge_ = std::move(edge);
+  staged_head_ = staged.head;
+  staged_head_time_ = head_time;
+  return staged;
+}
+
+void AuditLog::Commit(const StagedAppend& staged) {
+  absl::MutexLock lock(&mu_);
+  if (!staging_ || staged.first_index != size_) return;  // not the outstanding staging
+  size_ += staged.count;
+  edge_ = std::move(staged_edge_);
+  head_ = staged_head_;
+  head_time_ = staged_head_time_;
+  staging_ = false;
+}
+
+void AuditLog::Abort(const StagedAppend& staged) {
+  absl::MutexLock lock(&mu_);
+  if (!staging_ || staged.first_index != size_) return;
+  staged_edge_ = CompactRange();
+  staging_ = false;
+}
+
+uint64_t AuditLog::size() const {
+  absl::MutexLock lock(&mu_);
+  return size_;
+}
+
+absl::StatusOr<std::string> AuditLog::NodeAt(int level, uint64_t index) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_.nodes, NodeKey(level, index), &value);
+  if (s.IsNotFound()) {
+    return absl::DataLossError(absl::StrCat("audit log is missing the hash of subtree (level ", level,
+                                            ", index ", index, "); run `accord audit verify`"));
+  }
+  if (!s.ok()) return FromRocks(s, "cannot read audit_nodes");
+  if (value.size() != kHashSize) {
+    return absl::DataLossError(absl::StrCat("stored hash of subtree (level ", level, ", index ", index,
+                                            ") has ", value.size(), " bytes"));
+  }
+  return value;
+}
+
+absl::StatusOr<std::string> AuditLog::RootHash(uint64_t tree_size) const {
+  {
+    absl::MutexLock lock(&mu_);
+    if (tree_size > size_) {
+      return absl::OutOfRangeError(absl::StrCat("tree size ", tree_size, " is beyond the log's size ", size_));
+    }
+    if (tree_size == size_) return edge_.Root();
+  }
+  return TreeRoot([this](int level, uint64_t index) { return NodeAt(level, index); }, tree_size);
+}
+
+absl::StatusOr<v1::SignedTreeHead> AuditLog::LatestSignedHead() const {
+  absl::MutexLock lock(&mu_);
+  if (!head_) return absl::NotFoundError("the audit log is empty: no signed tree head yet");
+  return *head_;
+}
+
+absl::StatusOr<v1::SignedTreeHead> AuditLog::SignedHeadAt(uint64_t tree_size) const {
+  if (tree_size > size()) {
+    return absl::OutOfRangeError(absl::StrCat("tree size ", tree_size, " is beyond the log's size ", size()));
+  }
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_.heads, HeadKey(tree_size), &value);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(absl::StrCat("no signed tree head for size ", tree_size,
+                                            " (heads exist only for sizes the log had after an append)"));
+  }
+  if (!s.ok()) return FromRocks(s, "cannot read audit_heads");
+  v1::SignedTreeHead sth;
+  if (!sth.ParseFromString(value)) {
+    return absl::DataLossError(absl::StrCat("signed tree head for size ", tree_size, " does not parse"));
+  }
+  return sth;
+}
+
+absl::StatusOr<std::string> AuditLog::LeafBytes(uint64_t index) const {
+  if (index >= size()) {
+    return absl::OutOfRangeError(absl::StrCat("leaf ", index, " is beyond the log's size ", size()));
+  }
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_.leaves, LeafKey(index), &value);
+  if (s.IsNotFound()) return absl::DataLossError(absl::StrCat("audit record ", index, " is missing"));
+  if (!s.ok()) return FromRocks(s, "cannot read audit_leaves");
+  return value;
+}
+
+absl::StatusOr<v1::InclusionProof> AuditLog::ProveInclusion(uint64_t index, uint64_t tree_size) const {
+  if (tree_size > size()) {
+    return absl::OutOfRangeError(absl::StrCat("tree size ", tree_size, " is beyond the log's size ", size()));
+  }
+  if (index >= tree_size) {
+    return absl::InvalidArgumentError(absl::StrCat("leaf ", index, " is not in a tree of size ", tree_size));
+  }
+  absl::StatusOr<std::vector<std::string>> path =
+      InclusionPath([this](int level, uint64_t at) { return NodeAt(level, at); }, index, tree_size);
+  if (!path.ok()) return path.status();
+  v1::InclusionProof proof;
+  proof.set_leaf_index(index);
+  proof.set_tree_size(tree_size);
+  for (std::string& h : *path) proof.add_hashes(std::move(h));
+  return proof;
+}
+
+absl::StatusOr<v1::ConsistencyProof> AuditLog::ProveConsistency(uint64_t first, uint64_t second) const {
+  if (second > size()) {
+    return absl::OutOfRangeError(absl::StrCat("tree size ", second, " is beyond the log's size ", size()));
+  }
+  if (first > second) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("consistency from size ", first, " to the smaller size ", second));
+  }
+  absl::StatusOr<std::vector<std::string>> path =
+      ConsistencyPath([this](int level, uint64_t at) { return NodeAt(level, at); }, first, second);
+  if (!path.ok()) return path.status();
+  v1::ConsistencyProof proof;
+  proof.set_first_size(first);
+  proof.set_second_size(second);
+  for (std::string& h : *path) proof.add_hashes(std::move(h));
+  return proof;
+}
+
+}  // namespace accord::audit

@@ -1,0 +1,117 @@
+// The broker's append-only audit log (DESIGN.md §7, docs/audit.md): an RFC 6962
+// Merkle tree whose leaves are serialized v1::AuditRecord messages, stored in
+// RocksDB column families owned by this class. Appends are staged into the
+// caller's WriteBatch so that a record is durable exactly when the action it
+// records is; the in-memory tree state advances only on Commit().
+//
+// Thread safety: const methods may be called concurrently with each other and
+// with one writer; Stage/Commit/Abort must be serialised by the caller (the
+// broker holds its write mutex around Stage -> DB::Write(sync) -> Commit).
+#ifndef ACCORD_BROKER_AUDIT_AUDIT_LOG_H_
+#define ACCORD_BROKER_AUDIT_AUDIT_LOG_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "accord/v1/audit.pb.h"
+#include "broker/audit/merkle_tree.h"
+#include "crypto/signing.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+
+namespace accord::audit {
+
+// Column families the log needs in the broker's database. The broker creates
+// them (with its own) when opening the database; tools open them read-only.
+struct AuditColumnFamilies {
+  rocksdb::ColumnFamilyHandle* leaves = nullptr;  // be64(index) -> serialized AuditRecord
+  rocksdb::ColumnFamilyHandle* nodes = nullptr;   // u8(level) be64(index) -> 32-byte subtree hash
+  rocksdb::ColumnFamilyHandle* index = nullptr;   // secondary indexes -> empty
+  rocksdb::ColumnFamilyHandle* heads = nullptr;   // be64(tree_size) -> serialized SignedTreeHead
+};
+// "audit_leaves", "audit_nodes", "audit_index", "audit_heads".
+std::vector<std::string> AuditColumnFamilyNames();
+
+// The actions a WhoSawQuery with no `actions` means: ROUTED, DELIVERED,
+// ACKNOWLEDGED, MEETING_PACK_PULLED and NOTIFIED.
+std::vector<v1::AuditAction> DefaultWhoSawActions();
+
+// The result of staging records: their leaf indices and the signed head of the
+// tree that includes them (already written into the batch).
+struct StagedAppend {
+  uint64_t first_index = 0;
+  uint64_t count = 0;
+  v1::SignedTreeHead head;
+};
+
+class AuditLog {
+ public:
+  // `db` and the handles must outlive the log. `log_key` signs tree heads; a
+  // log opened without a key (tools, verification) cannot Stage. Loads the
+  // tree size and the right-edge subtree hashes; does not rescan the log.
+  static absl::StatusOr<std::unique_ptr<AuditLog>> Open(
+      rocksdb::DB* db, AuditColumnFamilies cfs,
+      std::optional<crypto::SigningKey> log_key);
+
+  // Assigns consecutive leaf indices to `records` (setting each record's
+  // `sequence`, and `time` when unset), and adds to `batch` the leaves, the new
+  // complete subtree hashes, the index entries and a signed head for the
+  // resulting tree. Nothing is visible until Commit(staged). Fails
+  // (FAILED_PRECONDITION) if another staging is outstanding.
+  absl::StatusOr<StagedAppend> Stage(std::vector<v1::AuditRecord> records,
+                                     rocksdb::WriteBatch* batch, absl::Time now);
+  // Call after `batch` was written; advances the in-memory tree.
+  void Commit(const StagedAppend& staged);
+  // Call if the batch was not written; the next Stage reuses the indices.
+  void Abort(const StagedAppend& staged);
+
+  uint64_t size() const;
+  // For 0 <= tree_size <= size(); the empty tree's root is SHA-256("").
+  absl::StatusOr<std::string> RootHash(uint64_t tree_size) const;      // 32 bytes
+  absl::StatusOr<v1::SignedTreeHead> LatestSignedHead() const;         // from `heads`
+  absl::StatusOr<v1::SignedTreeHead> SignedHeadAt(uint64_t tree_size) const;
+  absl::StatusOr<std::string> LeafBytes(uint64_t index) const;         // serialized record
+  // RFC 6962 §2.1.1 audit path for index < tree_size <= size(), leaf to root.
+  absl::StatusOr<v1::InclusionProof> ProveInclusion(uint64_t index, uint64_t tree_size) const;
+  // RFC 6962 §2.1.2 proof for 0 <= first <= second <= size(); empty when
+  // first is 0 or equals second.
+  absl::StatusOr<v1::ConsistencyProof> ProveConsistency(uint64_t first, uint64_t second) const;
+
+  // Who-saw and general queries through the indexes (no log scan). Fields left
+  // empty in `query` are not constrained; rows come in leaf order, at most
+  // `query.limit()` (0: 1000), each with an inclusion proof for `tree_size`
+  // (0: current size).
+  absl::StatusOr<std::vector<v1::WhoSawRow>> Query(const v1::WhoSawQuery& query,
+                                                   uint64_t tree_size = 0) const;
+
+ private:
+  AuditLog(rocksdb::DB* db, AuditColumnFamilies cfs, std::optional<crypto::SigningKey> key);
+  absl::Status Load();
+  // Stored hash of the complete subtree of 2^level leaves starting at index << level.
+  absl::StatusOr<std::string> NodeAt(int level, uint64_t index) const;
+
+  rocksdb::DB* db_;
+  AuditColumnFamilies cfs_;
+  std::optional<crypto::SigningKey> log_key_;
+  mutable absl::Mutex mu_;
+  uint64_t size_ ABSL_GUARDED_BY(mu_) = 0;
+  bool staging_ ABSL_GUARDED_BY(mu_) = false;
+  // The right edge of the committed tree, and of the staged one.
+  CompactRange edge_ ABSL_GUARDED_BY(mu_);
+  CompactRange staged_edge_ ABSL_GUARDED_BY(mu_);
+  std::optional<v1::SignedTreeHead> head_ ABSL_GUARDED_BY(mu_);  // for size_ (none when empty)
+  v1::SignedTreeHead staged_head_ ABSL_GUARDED_BY(mu_);
+  absl::Time staged_head_time_ ABSL_GUARDED_BY(mu_);
+  absl::Time head_time_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();  // heads never go back in time
+};
+
+}  // namespace accord::audit
+
+#endif  // ACCORD_BROKER_AUDIT_AUDIT_LOG_H_

@@ -1,0 +1,407 @@
+#include "broker/audit/offline_verify.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <map>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "broker/audit/audit_db.h"
+#include "broker/audit/merkle.h"
+#include "broker/audit/record_format.h"
+#include "broker/audit/storage_layout.h"
+#include "broker/audit/verifier.h"
+#include "crypto/hash.h"
+#include "crypto/signing.h"
+
+namespace accord::audit {
+namespace {
+
+constexpr int kMaxLevels = 64;
+
+std::string Short(std::string_view hash) { return crypto::Hex(hash.substr(0, 8)); }
+
+bool Equal(rocksdb::Slice stored, const Hash& h) {
+  return stored.size() == kHashSize && std::memcmp(stored.data(), h.data(), kHashSize) == 0;
+}
+
+// An order-independent digest of a set of keys: XOR of a keyed SipHash of
+// each. The key is drawn afresh for every run, so whoever edited the index
+// beforehand cannot make a different set collide.
+class SetDigest {
+ public:
+  explicit SetDigest(const std::array<uint8_t, crypto_shorthash_siphashx24_KEYBYTES>& key) : key_(key) {}
+  void Add(std::string_view item) {
+    std::array<uint8_t, crypto_shorthash_siphashx24_BYTES> h;
+    crypto_shorthash_siphashx24(h.data(), reinterpret_cast<const uint8_t*>(item.data()), item.size(),
+                                key_.data());
+    for (std::size_t i = 0; i < h.size(); ++i) acc_[i] ^= h[i];
+    ++count_;
+  }
+  bool operator==(const SetDigest& o) const { return acc_ == o.acc_ && count_ == o.count_; }
+  uint64_t count() const { return count_; }
+
+ private:
+  std::array<uint8_t, crypto_shorthash_siphashx24_KEYBYTES> key_;
+  std::array<uint8_t, crypto_shorthash_siphashx24_BYTES> acc_{};
+  uint64_t count_ = 0;
+};
+
+class LogChecker {
+ public:
+  LogChecker(rocksdb::DB* db, const AuditColumnFamilies& cfs, const VerifyOptions& options,
+             std::map<uint64_t, v1::TreeHead> kept)
+      : db_(db), cfs_(cfs), options_(options), kept_(std::move(kept)), key_id_(crypto::KeyIdOf(options.log_public_key)) {
+    read_.fill_cache = false;
+    read_.readahead_size = 4 << 20;
+    randombytes_buf(digest_key_.data(), digest_key_.size());
+  }
+
+  absl::StatusOr<VerifyReport> Run();
+
+ private:
+  bool Fail(uint64_t index, std::string problem) {
+    report_.finding = VerifyFinding{index, std::move(problem)};
+    return false;
+  }
+  absl::Status FindLatestHead();
+  bool CheckLeaf(uint64_t i, rocksdb::Slice key, rocksdb::Slice value);
+  bool CheckNode(int level, uint64_t index, const Hash& h);
+  std::string Root() const;
+  bool CheckHeadsAt(uint64_t size);
+  bool CheckHead(uint64_t size, rocksdb::Slice value, const std::string& root);
+  bool CheckEnd(uint64_t n);
+  absl::Status CheckIndex(uint64_t n);
+  absl::Status LocateIndexDifference(uint64_t n);
+
+  rocksdb::DB* db_;
+  AuditColumnFamilies cfs_;
+  const VerifyOptions& options_;
+  std::map<uint64_t, v1::TreeHead> kept_;
+  const std::string key_id_;
+  rocksdb::ReadOptions read_;
+  VerifyReport report_;
+
+  uint64_t latest_size_ = 0;  // size of the last stored head (0: none)
+  std::vector<Hash> stack_;   // right-edge complete subtrees, largest first
+  std::array<std::unique_ptr<rocksdb::Iterator>, kMaxLevels> levels_;
+  std::unique_ptr<rocksdb::Iterator> heads_;
+  uint64_t last_head_size_ = 0;        // last stored head that matched
+  uint64_t last_kept_size_ = 0;        // last kept head that matched
+  absl::Time last_head_time_ = absl::InfinitePast();
+  std::array<uint8_t, crypto_shorthash_siphashx24_KEYBYTES> digest_key_;
+  std::unique_ptr<SetDigest> expected_index_;
+};
+
+absl::Status LogChecker::FindLatestHead() {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_, cfs_.heads));
+  it->SeekToLast();
+  if (!it->status().ok()) return absl::UnavailableError(absl::StrCat("cannot read audit_heads: ", it->status().ToString()));
+  if (!it->Valid()) return absl::OkStatus();
+  v1::SignedTreeHead sth;
+  v1::TreeHead th;
+  if (sth.ParseFromArray(it->value().data(), static_cast<int>(it->value().size())) &&
+      th.ParseFromString(sth.tree_head())) {
+    report_.latest_head = th;
+  }
+  latest_size_ = ReadBe64(it->key().ToStringView()).value_or(0);
+  return absl::OkStatus();
+}
+
+std::string LogChecker::Root() const {
+  if (stack_.empty()) return EmptyTreeHash();
+  Hash root = stack_.back();
+  for (std::size_t i = stack_.size() - 1; i-- > 0;) root = NodeHashOf(stack_[i], root);
+  return ToString(root);
+}
+
+bool LogChecker::CheckNode(int level, uint64_t index, const Hash& h) {
+  std::unique_ptr<rocksdb::Iterator>& it = levels_[static_cast<std::size_t>(level)];
+  const std::string expected = NodeKey(level, index);
+  if (it == nullptr) {
+    it.reset(db_->NewIterator(read_, cfs_.nodes));
+    it->Seek(expected);
+  }
+  const uint64_t first = index << level;
+  const uint64_t last = first + (uint64_t{1} << level) - 1;
+  const std::string what = level == 0 ? absl::StrCat("record ", index)
+                                      : absl::StrCat("records ", first, "..", last);
+  if (!it->Valid() || it->key() != rocksdb::Slice(expected)) {
+    return Fail(first, absl::StrCat("the stored hash of ", what, " (level ", level, ", index ", index,
+                                    ") is missing: the log's hashes were removed or rewritten"));
+  }
+  if (!Equal(it->value(), h)) {
+    return Fail(first, level == 0 ? absl::StrCat("record ", index, " was changed: its hash is ", Short(AsView(h)),
+                                                 "... but the hash stored when it was appended is ",
+                                                 Short(it->value().ToStringView()), "...")
+                                  : absl::StrCat("the stored hash of ", what, " (level ", level,
+                                                 ") does not match the records"));
+  }
+  it->Next();
+  return true;
+}
+
+bool LogChecker::CheckLeaf(uint64_t i, rocksdb::Slice key, rocksdb::Slice value) {
+  if (i >= latest_size_) {
+    return Fail(i, latest_size_ == 0
+                       ? std::string("the log holds records but no signed tree head")
+                       : absl::StrCat("record ", i, " and any after it are not covered by a signed head (the "
+                                      "latest is for size ", latest_size_, "): appended without the log key"));
+  }
+  const std::optional<uint64_t> k = ReadBe64(key.ToStringView());
+  if (!k) {
+    return Fail(i, absl::StrCat("audit_leaves holds a malformed key ", crypto::Hex(key.ToStringView()),
+                                " where record ", i, " should be"));
+  }
+  if (*k != i) {
+    return Fail(i, absl::StrCat("record ", i, " is missing: the stored records jump from ",
+                                i == 0 ? std::string("the start") : absl::StrCat(i - 1), " to ", *k));
+  }
+  const std::string_view leaf = value.ToStringView();
+  absl::StatusOr<RecordFields> fields = ReadRecordFields(leaf);
+  if (!fields.ok()) return Fail(i, absl::StrCat("record ", i, " is not a valid AuditRecord encoding"));
+  if (fields->sequence != i) {
+    return Fail(i, absl::StrCat("record ", i, " carries sequence number ", fields->sequence,
+                                ": records were reordered, renumbered or replaced"));
+  }
+  Hash h = LeafHashOf(leaf);
+  if (!CheckNode(0, i, h)) return false;
+  int level = 0;
+  for (uint64_t at = i; (at & 1) == 1; at >>= 1) {
+    h = NodeHashOf(stack_.back(), h);
+    stack_.pop_back();
+    if (!CheckNode(++level, at >> 1, h)) return false;
+  }
+  stack_.push_back(h);
+  if (expected_index_) {
+    for (const std::string& k2 : IndexKeys(*fields, i)) expected_index_->Add(k2);
+  }
+  return CheckHeadsAt(i + 1);
+}
+
+bool LogChecker::CheckHead(uint64_t size, rocksdb::Slice value, const std::string& root) {
+  v1::SignedTreeHead sth;
+  v1::TreeHead th;
+  if (!sth.ParseFromArray(value.data(), static_cast<int>(value.size())) || !th.ParseFromString(sth.tree_head())) {
+    return Fail(last_head_size_, absl::StrCat("the signed head stored for size ", size, " does not parse"));
+  }
+  ++report_.heads;
+  if (th.tree_size() != size) {
+    return Fail(last_head_size_, absl::StrCat("the signed head stored for size ", size, " is for size ",
+                                              th.tree_size()));
+  }
+  if (th.log_key_id() != key_id_) {
+    return Fail(last_head_size_, absl::StrCat("the head for size ", size, " names log key ", th.log_key_id(),
+                                              ", not the partnership's log key ", key_id_));
+  }
+  if (th.root_hash() != root) {
+    return Fail(last_head_size_,
+                absl::StrCat("records ", last_head_size_, "..", size - 1,
+                             " are not the records that were signed: the root of the first ", size,
+                             " records is ", Short(root), "... but the head signed for size ", size, " says ",
+                             Short(th.root_hash()), "... (all earlier heads match)"));
+  }
+  const absl::Time t = FromTimestamp(th.timestamp());
+  if (t < last_head_time_) {
+    return Fail(last_head_size_, absl::StrCat("the head for size ", size, " is dated ", FormatRfc3339(t),
+                                              ", before the previous head (", FormatRfc3339(last_head_time_), ")"));
+  }
+  if (options_.all_signatures || size == latest_size_) {
+    ++report_.signatures;
+    if (!crypto::VerifySignature(options_.log_public_key, crypto::kTreeHeadType, sth.tree_head(), sth.signature())
+             .ok()) {
+      return Fail(last_head_size_, absl::StrCat("the head for size ", size,
+                                                " is not signed by the log key: it was forged or altered"));
+    }
+  }
+  last_head_time_ = t;
+  last_head_size_ = size;
+  return true;
+}
+
+bool LogChecker::CheckHeadsAt(uint64_t size) {
+  std::string root;
+  while (heads_->Valid()) {
+    const std::optional<uint64_t> k = ReadBe64(heads_->key().ToStringView());
+    if (!k) {
+      return Fail(last_head_size_, absl::StrCat("audit_heads holds a malformed key ",
+                                                crypto::Hex(heads_->key().ToStringView())));
+    }
+    if (*k > size) break;
+    if (*k < size) {
+      return Fail(*k, absl::StrCat("a signed head is stored for size ", *k, " out of order"));
+    }
+    if (root.empty()) root = Root();
+    if (!CheckHead(size, heads_->value(), root)) return false;
+    heads_->Next();
+  }
+  if (auto kept = kept_.find(size); kept != kept_.end()) {
+    if (root.empty()) root = Root();
+    if (kept->second.root_hash() != root) {
+      return Fail(last_kept_size_,
+                  absl::StrCat("the log's history differs from a head you kept: the first ", size,
+                               " records hash to ", Short(root), "... but your head for size ", size, " (signed ",
+                               FormatRfc3339(FromTimestamp(kept->second.timestamp())), ") says ",
+                               Short(kept->second.root_hash()), "...; a record in ", last_kept_size_, "..",
+                               size - 1, " was changed, removed or replaced after you kept it"));
+    }
+    last_kept_size_ = size;
+  }
+  return true;
+}
+
+bool LogChecker::CheckEnd(uint64_t n) {
+  if (heads_->Valid()) {
+    const uint64_t size = ReadBe64(heads_->key().ToStringView()).value_or(0);
+    return Fail(n, absl::StrCat("the log is truncated: it holds ", n, " records but a signed head covers ",
+                                size, " (records ", n, "..", size - 1, " are missing)"));
+  }
+  if (!kept_.empty() && kept_.rbegin()->first > n) {
+    return Fail(n, absl::StrCat("the log holds ", n, " records but you kept a head for size ",
+                                kept_.rbegin()->first, ": records ", n, "..", kept_.rbegin()->first - 1,
+                                " were removed (truncated or rolled back)"));
+  }
+  if (n < latest_size_) {
+    return Fail(n, absl::StrCat("the log is truncated: it holds ", n, " records but the latest signed head covers ",
+                                latest_size_));
+  }
+  // Subtree hashes past the end betray records cut off together with their heads.
+  for (int level = 0; level < kMaxLevels; ++level) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_, cfs_.nodes));
+    it->Seek(NodeKey(level, n >> level));
+    if (it->Valid() && it->key().size() == kNodeKeySize && static_cast<uint8_t>(it->key()[0]) == level) {
+      const uint64_t index = ReadBe64(it->key().ToStringView().substr(1)).value_or(0);
+      return Fail(n, absl::StrCat("the log holds ", n, " records but a subtree hash for records ", index << level,
+                                  ".. is stored: records after ", n == 0 ? 0 : n - 1, " were removed"));
+    }
+  }
+  return true;
+}
+
+absl::Status LogChecker::CheckIndex(uint64_t n) {
+  SetDigest found(digest_key_);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_, cfs_.index));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) found.Add(it->key().ToStringView());
+  if (!it->status().ok()) return absl::UnavailableError(absl::StrCat("cannot read audit_index: ", it->status().ToString()));
+  report_.index_entries = found.count();
+  if (found == *expected_index_) return absl::OkStatus();
+  return LocateIndexDifference(n);
+}
+
+// Only after the digests differ: find the first record whose entries are
+// missing, else the first entry that belongs to no record.
+absl::Status LogChecker::LocateIndexDifference(uint64_t n) {
+  std::unique_ptr<rocksdb::Iterator> leaves(db_->NewIterator(read_, cfs_.leaves));
+  uint64_t i = 0;
+  for (leaves->SeekToFirst(); leaves->Valid() && i < n; leaves->Next(), ++i) {
+    absl::StatusOr<RecordFields> fields = ReadRecordFields(leaves->value().ToStringView());
+    if (!fields.ok()) continue;
+    for (const std::string& key : IndexKeys(*fields, i)) {
+      std::string ignored;
+      rocksdb::Status s = db_->Get(read_, cfs_.index, key, &ignored);
+      if (s.IsNotFound()) {
+        Fail(i, absl::StrCat("record ", i, " is hidden from who-saw queries: its index entry '",
+                             key.substr(0, key.size() - 8), "' is missing"));
+        return absl::OkStatus();
+      }
+      if (!s.ok()) return absl::UnavailableError(absl::StrCat("cannot read audit_index: ", s.ToString()));
+    }
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_, cfs_.index));
+  std::optional<VerifyFinding> first;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string key = it->key().ToString();
+    const std::optional<uint64_t> leaf = LeafOfIndexKey(key);
+    bool belongs = false;
+    if (leaf && *leaf < n) {
+      std::string bytes;
+      if (db_->Get(read_, cfs_.leaves, LeafKey(*leaf), &bytes).ok()) {
+        absl::StatusOr<RecordFields> fields = ReadRecordFields(bytes);
+        if (fields.ok()) {
+          const std::vector<std::string> keys = IndexKeys(*fields, *leaf);
+          belongs = std::find(keys.begin(), keys.end(), key) != keys.end();
+        }
+      }
+    }
+    const uint64_t at = leaf.value_or(n);
+    if (!belongs && (!first || at < first->index)) {
+      first = VerifyFinding{at, absl::StrCat("the who-saw index holds an entry '",
+                                             crypto::Hex(key.substr(0, key.size() >= 8 ? key.size() - 8 : 0)),
+                                             "' (hex) for record ", at, " that the record does not imply")};
+    }
+  }
+  report_.finding = first.value_or(VerifyFinding{0, "the who-saw index does not match the records"});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<VerifyReport> LogChecker::Run() {
+  const absl::Time start = absl::Now();
+  if (absl::Status s = FindLatestHead(); !s.ok()) return s;
+  if (options_.check_index) expected_index_ = std::make_unique<SetDigest>(digest_key_);
+  stack_.reserve(kMaxLevels);
+  heads_.reset(db_->NewIterator(read_, cfs_.heads));
+  heads_->SeekToFirst();
+  std::unique_ptr<rocksdb::Iterator> leaves(db_->NewIterator(read_, cfs_.leaves));
+  uint64_t n = 0;
+  bool ok = CheckHeadsAt(0);
+  for (leaves->SeekToFirst(); ok && leaves->Valid(); leaves->Next()) {
+    ok = CheckLeaf(n, leaves->key(), leaves->value());
+    if (ok) ++n;
+    if (options_.progress && n % options_.progress_every == 0 && n > 0) {
+      options_.progress({n, latest_size_, absl::Now() - start});
+    }
+  }
+  for (const rocksdb::Iterator* it : {leaves.get(), heads_.get()}) {
+    if (!it->status().ok()) return absl::UnavailableError(absl::StrCat("cannot read the audit log: ", it->status().ToString()));
+  }
+  report_.records = n;
+  report_.root = Root();
+  if (ok) ok = CheckEnd(n);
+  if (ok && options_.check_index) {
+    if (absl::Status s = CheckIndex(n); !s.ok()) return s;
+  }
+  report_.elapsed = absl::Now() - start;
+  return std::move(report_);
+}
+
+}  // namespace
+
+absl::StatusOr<VerifyReport> VerifyAuditLog(rocksdb::DB* db, const AuditColumnFamilies& cfs,
+                                            const VerifyOptions& options) {
+  if (absl::Status s = crypto::InitSodium(); !s.ok()) return s;
+  if (options.log_public_key.size() != crypto_sign_PUBLICKEYBYTES) {
+    return absl::InvalidArgumentError(absl::StrCat("log public key has ", options.log_public_key.size(),
+                                                   " bytes, not ", crypto_sign_PUBLICKEYBYTES));
+  }
+  if (options.progress_every == 0) return absl::InvalidArgumentError("progress_every must be positive");
+  std::map<uint64_t, v1::TreeHead> kept;
+  for (std::size_t i = 0; i < options.kept_heads.size(); ++i) {
+    absl::StatusOr<v1::TreeHead> head = VerifySignedTreeHead(options.kept_heads[i], options.log_public_key);
+    if (!head.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("kept head ", i + 1, ": ", head.status().message()));
+    }
+    auto [it, inserted] = kept.emplace(head->tree_size(), *head);
+    if (!inserted && it->second.root_hash() != head->root_hash()) {
+      // Two validly signed heads for one size with different roots: the key
+      // holder forked the log. No database can be consistent with both.
+      VerifyReport forked;
+      forked.finding = VerifyFinding{
+          head->tree_size(), absl::StrCat("two heads you kept for size ", head->tree_size(),
+                                          " have different roots, both signed by the log key: the log was forked")};
+      return forked;
+    }
+  }
+  LogChecker checker(db, cfs, options, std::move(kept));
+  return checker.Run();
+}
+
+absl::StatusOr<VerifyReport> VerifyDataDirectory(const std::string& data_dir, const VerifyOptions& options) {
+  absl::StatusOr<std::unique_ptr<AuditDatabase>> db = AuditDatabase::OpenReadOnly(data_dir);
+  if (!db.ok()) return db.status();
+  return VerifyAuditLog((*db)->db(), (*db)->cfs(), options);
+}
+
+}  // namespace accord::audit

@@ -1,0 +1,67 @@
+// How the audit log lays out its four column families (docs/audit.md
+// §Storage), and the few fields of a serialized AuditRecord that the log
+// indexes and checks, read straight from the wire format. The writer (Stage),
+// the queries and the offline verifier all derive index keys from here, so
+// the verifier can prove the index matches the records.
+#ifndef ACCORD_BROKER_AUDIT_STORAGE_LAYOUT_H_
+#define ACCORD_BROKER_AUDIT_STORAGE_LAYOUT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace accord::audit {
+
+// Big-endian fixed 64-bit, so that RocksDB's bytewise order is numeric order.
+std::string Be64(uint64_t v);
+std::optional<uint64_t> ReadBe64(std::string_view eight_bytes);
+
+std::string LeafKey(uint64_t index);             // audit_leaves: be64(index)
+std::string NodeKey(int level, uint64_t index);  // audit_nodes: u8(level) be64(index)
+std::string HeadKey(uint64_t tree_size);         // audit_heads: be64(tree_size)
+inline constexpr std::size_t kNodeKeySize = 9;
+
+// The indexed and checked fields of one record. The string views point into
+// the serialized record they were read from.
+struct RecordFields {
+  uint64_t sequence = 0;
+  int action = 0;
+  int64_t time_micros = 0;  // since the Unix epoch
+  std::string_view actor_agency;
+  std::string_view recipient;
+  std::string_view event_id;
+  std::string_view case_ref;
+  // subjects[].ref, consent.subject_ref and consent_statement.subject_ref.
+  std::vector<std::string_view> subject_refs;
+};
+
+// Reads `leaf` as protobuf wire format (last value wins, as in a full parse).
+// INVALID_ARGUMENT if it is not a well-formed AuditRecord encoding.
+absl::StatusOr<RecordFields> ReadRecordFields(std::string_view leaf);
+
+// audit_index keys, all ending in be64(leaf) and mapping to an empty value:
+//   s|<subject_ref>|leaf   c|<case_ref>|leaf   e|<event_id>|leaf
+//   a|<agency>|leaf (actor_agency and recipient)   k|u8(action)|leaf
+//   t|be64(unix micros)|leaf
+// Empty strings are not indexed; a key is listed once even if it matches twice.
+std::vector<std::string> IndexKeys(const RecordFields& fields, uint64_t leaf);
+
+// Prefixes for the queries: every key for that value starts with it.
+std::string SubjectPrefix(std::string_view ref);
+std::string CasePrefix(std::string_view case_ref);
+std::string EventPrefix(std::string_view event_id);
+std::string AgencyPrefix(std::string_view agency);
+std::string ActionPrefix(int action);
+std::string TimeKeyPrefix(int64_t micros);  // "t|" be64(max(micros, 0)) "|"
+inline constexpr std::string_view kTimePrefix = "t|";
+
+// The leaf index at the end of any audit_index key.
+std::optional<uint64_t> LeafOfIndexKey(std::string_view key);
+
+}  // namespace accord::audit
+
+#endif  // ACCORD_BROKER_AUDIT_STORAGE_LAYOUT_H_
