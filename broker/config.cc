@@ -1,0 +1,159 @@
+#include "broker/config.h"
+
+#include <filesystem>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "yaml-cpp/yaml.h"
+
+namespace accord::broker {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Resolve(const fs::path& base, const std::string& p) {
+  if (p.empty()) return p;
+  fs::path path(p);
+  return (path.is_absolute() ? path : base / path).lexically_normal().string();
+}
+
+std::string At(const std::string& file, const YAML::Node& n) {
+  return absl::StrCat(file, ":", n.Mark().line + 1, ":", n.Mark().column + 1);
+}
+
+absl::Status CheckKeys(const std::string& file, const YAML::Node& map,
+                       const std::set<std::string>& allowed, const std::string& where) {
+  if (!map.IsMap()) return absl::InvalidArgumentError(absl::StrCat(At(file, map), ": ", where, " must be a mapping"));
+  for (const auto& kv : map) {
+    const std::string key = kv.first.as<std::string>();
+    if (allowed.count(key) == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(At(file, kv.first), ": unknown key '", key, "' in ", where));
+    }
+  }
+  return absl::OkStatus();
+}
+
+template <typename T>
+absl::Status ReadPositive(const std::string& file, const YAML::Node& n, const char* key, T* out) {
+  if (!n[key]) return absl::OkStatus();
+  const long long v = n[key].as<long long>();
+  if (v <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(At(file, n[key]), ": ", key, " must be positive"));
+  }
+  *out = static_cast<T>(v);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<BrokerConfig> Parse(const std::string& path, const YAML::Node& root) {
+  if (auto s = CheckKeys(path, root,
+                         {"listen", "data", "partnership", "policy", "tls", "log_key",
+                          "insecure_dev_plaintext", "admin_agencies", "limits", "meetings"},
+                         "the broker config");
+      !s.ok()) {
+    return s;
+  }
+  const fs::path base = fs::absolute(fs::path(path)).parent_path();
+  BrokerConfig c;
+  for (const char* key : {"data", "partnership", "policy"}) {
+    if (!root[key] || !root[key].IsScalar() || root[key].as<std::string>().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": '", key, "' is required"));
+    }
+  }
+  if (root["listen"]) c.listen = root["listen"].as<std::string>();
+  c.data_dir = Resolve(base, root["data"].as<std::string>());
+  c.partnership_dir = Resolve(base, root["partnership"].as<std::string>());
+  c.policy_file = Resolve(base, root["policy"].as<std::string>());
+  const std::string p = c.partnership_dir;
+  c.tls_cert = p + "/broker/tls.crt";
+  c.tls_key = p + "/broker/tls.key";
+  c.client_ca = p + "/public/ca.crt";
+  c.log_key = p + "/broker/log.key";
+  if (const YAML::Node tls = root["tls"]) {
+    if (auto s = CheckKeys(path, tls, {"cert", "key", "client_ca"}, "tls"); !s.ok()) return s;
+    if (tls["cert"]) c.tls_cert = Resolve(base, tls["cert"].as<std::string>());
+    if (tls["key"]) c.tls_key = Resolve(base, tls["key"].as<std::string>());
+    if (tls["client_ca"]) c.client_ca = Resolve(base, tls["client_ca"].as<std::string>());
+  }
+  if (root["log_key"]) c.log_key = Resolve(base, root["log_key"].as<std::string>());
+  if (root["insecure_dev_plaintext"]) c.insecure_dev_plaintext = root["insecure_dev_plaintext"].as<bool>();
+  if (const YAML::Node admins = root["admin_agencies"]) {
+    if (!admins.IsSequence()) {
+      return absl::InvalidArgumentError(absl::StrCat(At(path, admins), ": admin_agencies must be a list"));
+    }
+    for (const auto& a : admins) c.admin_agencies.push_back(a.as<std::string>());
+  }
+  if (const YAML::Node l = root["limits"]) {
+    if (auto s = CheckKeys(path, l,
+                           {"max_envelope_bytes", "max_sections", "max_subjects", "max_wraps",
+                            "max_header_bytes", "max_event_id_length", "max_pack_events"},
+                           "limits");
+        !s.ok()) {
+      return s;
+    }
+    Limits& m = c.limits;
+    for (auto s : {ReadPositive(path, l, "max_envelope_bytes", &m.max_envelope_bytes),
+                   ReadPositive(path, l, "max_sections", &m.max_sections),
+                   ReadPositive(path, l, "max_subjects", &m.max_subjects),
+                   ReadPositive(path, l, "max_wraps", &m.max_wraps),
+                   ReadPositive(path, l, "max_header_bytes", &m.max_header_bytes),
+                   ReadPositive(path, l, "max_event_id_length", &m.max_event_id_length),
+                   ReadPositive(path, l, "max_pack_events", &m.max_pack_events)}) {
+      if (!s.ok()) return s;
+    }
+    if (m.max_envelope_bytes > (64u << 20)) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": limits.max_envelope_bytes may not exceed 64 MiB"));
+    }
+  }
+  if (const YAML::Node meetings = root["meetings"]) {
+    if (!meetings.IsSequence()) {
+      return absl::InvalidArgumentError(absl::StrCat(At(path, meetings), ": meetings must be a list"));
+    }
+    std::set<std::string> ids;
+    for (const auto& m : meetings) {
+      if (auto s = CheckKeys(path, m, {"id", "name", "members", "cadence", "window_hours"}, "a meeting");
+          !s.ok()) {
+        return s;
+      }
+      MeetingConfig mc;
+      if (!m["id"] || m["id"].as<std::string>().empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(At(path, m), ": a meeting needs an id"));
+      }
+      mc.id = m["id"].as<std::string>();
+      if (!ids.insert(mc.id).second) {
+        return absl::InvalidArgumentError(absl::StrCat(At(path, m), ": meeting '", mc.id, "' defined twice"));
+      }
+      mc.name = m["name"] ? m["name"].as<std::string>() : mc.id;
+      mc.cadence = m["cadence"] ? m["cadence"].as<std::string>() : "";
+      if (!m["members"] || !m["members"].IsSequence() || m["members"].size() == 0) {
+        return absl::InvalidArgumentError(absl::StrCat(At(path, m), ": meeting '", mc.id, "' needs members"));
+      }
+      for (const auto& a : m["members"]) mc.members.push_back(a.as<std::string>());
+      if (auto s = ReadPositive(path, m, "window_hours", &mc.window_hours); !s.ok()) return s;
+      c.meetings.push_back(std::move(mc));
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::string& path) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    return absl::NotFoundError(absl::StrCat("cannot read broker config ", path));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
+  }
+  try {
+    return Parse(path, root);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
+  }
+}
+
+}  // namespace accord::broker

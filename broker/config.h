@@ -1,0 +1,57 @@
+// accord-broker's configuration file (YAML, docs/operations.md). Relative
+// paths are resolved against the file's directory; unknown keys are errors so
+// that a typo never silently weakens a setting.
+#ifndef ACCORD_BROKER_CONFIG_H_
+#define ACCORD_BROKER_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace accord::broker {
+
+struct Limits {
+  uint64_t max_envelope_bytes = 4u << 20;  // a whole published envelope
+  int max_sections = 16;
+  int max_subjects = 16;
+  int max_wraps = 256;
+  uint64_t max_header_bytes = 16u << 10;
+  int max_event_id_length = 128;
+  int max_pack_events = 2000;              // per meeting pack
+};
+
+struct MeetingConfig {
+  std::string id;          // e.g. "daily-discussion"
+  std::string name;
+  std::vector<std::string> members;
+  std::string cadence;     // human text, e.g. "weekdays 09:30"
+  uint32_t window_hours = 72;  // a member's first pack looks back this far
+};
+
+struct BrokerConfig {
+  std::string listen = "127.0.0.1:7443";
+  std::string data_dir;
+  std::string partnership_dir;
+  std::string policy_file;
+  // TLS defaults come from the partnership directory (broker/tls.crt, ...).
+  std::string tls_cert;
+  std::string tls_key;
+  std::string client_ca;
+  std::string log_key;
+  // Plaintext on loopback for development only; needs the command-line flag
+  // --insecure-dev-plaintext as well. The caller's agency then comes from the
+  // `x-accord-dev-agency` metadata, which is why it must never leave loopback.
+  bool insecure_dev_plaintext = false;
+  // Agencies allowed to call AdminService (SIGHUP always works).
+  std::vector<std::string> admin_agencies;
+  Limits limits;
+  std::vector<MeetingConfig> meetings;
+};
+
+absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::string& path);
+
+}  // namespace accord::broker
+
+#endif  // ACCORD_BROKER_CONFIG_H_

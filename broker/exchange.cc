@@ -1,0 +1,617 @@
+#include "broker/exchange.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "crypto/envelope.h"
+#include "crypto/hash.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace accord::broker {
+
+using google::protobuf::util::TimeUtil;
+
+struct Exchange::Checked {
+  v1::Envelope envelope;
+  v1::EventHeader header;
+  std::string sha256;
+};
+
+namespace {
+
+constexpr int kCaseHistoryCap = 200;
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
+}
+
+absl::Time EventTime(const v1::EventHeader& h, absl::Time fallback) {
+  if (!h.has_occurred_at()) return fallback;
+  return absl::FromUnixSeconds(h.occurred_at().seconds());
+}
+
+bool ValidEventId(const std::string& id, int max_len) {
+  if (id.empty() || static_cast<int>(id.size()) > max_len) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == '.' || c == ':';
+  });
+}
+
+bool ValidPseudonym(const std::string& ref) {
+  return ref.size() == 64 && std::all_of(ref.begin(), ref.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+// Fills the fields every record about an event carries.
+v1::AuditRecord EventRecord(v1::AuditAction action, const std::string& actor,
+                            const v1::EventHeader& h, const std::string& policy_hash) {
+  v1::AuditRecord r;
+  r.set_action(action);
+  r.set_actor_agency(actor);
+  if (h.sender() == actor && h.has_actor()) *r.mutable_actor() = h.actor();
+  r.set_event_id(h.event_id());
+  r.set_event_kind(h.kind());
+  r.set_case_ref(h.case_ref());
+  *r.mutable_subjects() = h.subjects();
+  r.set_policy_hash(policy_hash);
+  if (h.has_consent()) *r.mutable_consent() = h.consent();
+  if (h.has_override()) *r.mutable_override() = h.override();
+  return r;
+}
+
+policy::CaseContext ContextOf(const CaseState& state) {
+  policy::CaseContext ctx;
+  for (const v1::CaseRelation& r : state.relations()) ctx.relations[r.relation()].push_back(r.agency());
+  for (int f : state.facts()) ctx.facts.push_back(static_cast<v1::Flag>(f));
+  return ctx;
+}
+
+// The case after this event: its relations, lasting facts and recent history.
+CaseState Advance(CaseState state, const v1::EventHeader& h, absl::Time now) {
+  for (const v1::CaseRelation& r : h.relations()) {
+    const bool known = std::any_of(state.relations().begin(), state.relations().end(),
+                                   [&](const v1::CaseRelation& x) {
+                                     return x.relation() == r.relation() && x.agency() == r.agency();
+                                   });
+    if (!known) *state.add_relations() = r;
+  }
+  std::set<int> facts(state.facts().begin(), state.facts().end());
+  for (int f : h.flags()) {
+    if (f == v1::FLAG_CASE_LISTED_AT_MARAC || f == v1::FLAG_SUBJECT_UNDER_SUPERVISION) facts.insert(f);
+  }
+  if (h.kind() == v1::EVENT_KIND_MARAC_LISTING) facts.insert(v1::FLAG_CASE_LISTED_AT_MARAC);
+  if (h.kind() == v1::EVENT_KIND_SUPERVISION_UPDATE || h.kind() == v1::EVENT_KIND_CUSTODY_RELEASE) {
+    facts.insert(v1::FLAG_SUBJECT_UNDER_SUPERVISION);
+  }
+  state.clear_facts();
+  for (int f : facts) state.add_facts(static_cast<v1::Flag>(f));
+  CaseEvent* e = state.add_events();
+  e->set_event_id(h.event_id());
+  e->set_kind(h.kind());
+  e->set_risk(h.risk().level());
+  e->set_sender(h.sender());
+  *e->mutable_accepted_at() = ToProto(now);
+  if (state.events_size() > kCaseHistoryCap) {
+    state.mutable_events()->DeleteSubrange(0, state.events_size() - kCaseHistoryCap);
+  }
+  return state;
+}
+
+std::string WithheldWhy(const v1::Decision& d, const std::string& recipient, const std::string& section) {
+  for (const v1::Withholding& w : d.withheld()) {
+    if (w.recipient() == recipient && (w.section() == section || w.section().empty())) {
+      return absl::StrCat("rule '", w.rule_id(), "'", w.reason().empty() ? "" : absl::StrCat(": ", w.reason()));
+    }
+  }
+  return "rule 'default-deny': no rule releases it";
+}
+
+}  // namespace
+
+absl::StatusOr<v1::SharePlan> Exchange::PlanShare(const std::string& caller,
+                                                  const std::string& header_bytes) {
+  if (header_bytes.size() > ctx_.limits.max_header_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat("header is ", header_bytes.size(),
+                                                     " bytes; the limit is ", ctx_.limits.max_header_bytes));
+  }
+  v1::EventHeader h;
+  if (!h.ParseFromString(header_bytes)) return absl::InvalidArgumentError("header does not parse as an EventHeader");
+  if (h.sender() != caller) {
+    return absl::PermissionDeniedError(absl::StrCat("header names sender '", h.sender(),
+                                                    "' but the caller's certificate is for '", caller, "'"));
+  }
+  if (h.kind() == v1::EVENT_KIND_UNSPECIFIED) return absl::InvalidArgumentError("header has no event kind");
+  std::shared_ptr<const policy::Evaluator> evaluator = ctx_.policy->Current();
+  absl::StatusOr<CaseState> state = ctx_.store->GetCase(h.case_ref());
+  if (!state.ok()) return state.status();
+  Store* store = ctx_.store;
+  v1::Decision decision = evaluator->Evaluate(h, ContextOf(*state), [store](const std::string& s, const std::string& p) {
+    absl::StatusOr<std::optional<v1::ConsentStatus>> c = store->GetConsent(s, p);
+    return (c.ok() && c->has_value()) ? (*c)->state() : v1::CONSENT_STATE_UNSPECIFIED;
+  });
+  v1::SharePlan plan;
+  plan.set_policy_version(evaluator->policy().version());
+  const absl::Time now = ctx_.now();
+  for (const v1::RecipientDecision& rd : decision.recipients()) {
+    v1::RecipientPlan* rp = plan.add_recipients();
+    *rp->mutable_decision() = rd;
+    absl::StatusOr<v1::SignedDirectoryEntry> entry =
+        ctx_.directory->verified().SignedCurrent(rd.recipient(), now);
+    if (entry.ok()) *rp->mutable_entry() = *entry;
+  }
+  *plan.mutable_withheld() = decision.withheld();
+  *plan.mutable_decision() = std::move(decision);
+  return plan;
+}
+
+absl::StatusOr<Exchange::Checked> Exchange::Verify(const std::string& caller,
+                                                   const v1::Envelope& envelope) const {
+  const Limits& lim = ctx_.limits;
+  const size_t size = envelope.ByteSizeLong();
+  if (size > lim.max_envelope_bytes) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("envelope is ", size, " bytes; the limit is ", lim.max_envelope_bytes));
+  }
+  if (envelope.header().size() > lim.max_header_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat("header is ", envelope.header().size(),
+                                                     " bytes; the limit is ", lim.max_header_bytes));
+  }
+  if (envelope.sections_size() > lim.max_sections) {
+    return absl::ResourceExhaustedError(absl::StrCat("envelope has ", envelope.sections_size(),
+                                                     " sections; the limit is ", lim.max_sections));
+  }
+  if (envelope.wraps_size() > lim.max_wraps) {
+    return absl::ResourceExhaustedError(absl::StrCat("envelope has ", envelope.wraps_size(),
+                                                     " key wraps; the limit is ", lim.max_wraps));
+  }
+  Checked c;
+  if (!c.header.ParseFromString(envelope.header())) {
+    return absl::InvalidArgumentError("header does not parse as an EventHeader");
+  }
+  const v1::EventHeader& h = c.header;
+  if (h.sender() != caller) {
+    return absl::PermissionDeniedError(absl::StrCat("header names sender '", h.sender(),
+                                                    "' but the caller's certificate is for '", caller, "'"));
+  }
+  if (h.version() != 1) return absl::InvalidArgumentError(absl::StrCat("unsupported header version ", h.version()));
+  if (!ValidEventId(h.event_id(), lim.max_event_id_length)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "event id '", h.event_id().substr(0, 80), "' is invalid: 1-", lim.max_event_id_length,
+        " characters from A-Z a-z 0-9 - _ . :"));
+  }
+  if (h.kind() == v1::EVENT_KIND_UNSPECIFIED) return absl::InvalidArgumentError("header has no event kind");
+  if (h.subjects_size() > lim.max_subjects) {
+    return absl::ResourceExhaustedError(absl::StrCat("header has ", h.subjects_size(),
+                                                     " subjects; the limit is ", lim.max_subjects));
+  }
+  for (const v1::SubjectRef& s : h.subjects()) {
+    if (!ValidPseudonym(s.ref())) {
+      return absl::InvalidArgumentError("a subject reference is not a 64-hex-digit pseudonym");
+    }
+  }
+  const absl::Time now = ctx_.now();
+  absl::StatusOr<v1::DirectoryEntry> sender =
+      ctx_.directory->verified().ForSigningKey(h.sender(), h.signing_key_id(), EventTime(h, now));
+  if (!sender.ok()) {
+    return absl::UnauthenticatedError(absl::StrCat("signing key '", h.signing_key_id(), "' of '",
+                                                   h.sender(), "' is not trusted: ", sender.status().message()));
+  }
+  absl::StatusOr<v1::EventHeader> verified = crypto::VerifyEnvelope(envelope, sender->signing_public_key());
+  if (!verified.ok()) return verified.status();
+  for (const v1::KeyWrap& w : envelope.wraps()) {
+    absl::StatusOr<v1::DirectoryEntry> r = ctx_.directory->verified().Current(w.recipient(), now);
+    if (!r.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("wrap for '", w.recipient(),
+                                                     "' names no agency with a valid key: ", r.status().message()));
+    }
+    if (r->encryption_key_id() != w.key_id()) {
+      return absl::InvalidArgumentError(absl::StrCat("wrap for '", w.recipient(), "' uses key ", w.key_id(),
+                                                     ", not its current key ", r->encryption_key_id()));
+    }
+  }
+  c.envelope = envelope;
+  c.sha256 = crypto::Sha256(envelope.SerializeAsString());
+  return c;
+}
+
+v1::Receipt Exchange::SignReceipt(const v1::ReceiptBody& body) const {
+  v1::Receipt receipt;
+  receipt.set_body(body.SerializeAsString());
+  receipt.set_signature(ctx_.log_key->Sign(crypto::kReceiptType, receipt.body()));
+  return receipt;
+}
+
+absl::StatusOr<v1::Receipt> Exchange::Publish(const std::string& caller, const v1::Envelope& envelope) {
+  absl::StatusOr<Checked> checked = Verify(caller, envelope);
+  if (!checked.ok()) {
+    ctx_.log->Warn("publish rejected", {{"agency", caller},
+                                         {"code", absl::StatusCodeToString(checked.status().code())},
+                                         {"reason", std::string(checked.status().message())}});
+    return checked.status();
+  }
+  return PublishChecked(caller, *std::move(checked));
+}
+
+absl::StatusOr<v1::Receipt> Exchange::RecordConsent(const std::string& caller, const v1::Envelope& envelope) {
+  absl::StatusOr<Checked> checked = Verify(caller, envelope);
+  if (!checked.ok()) return checked.status();
+  if (checked->header.kind() != v1::EVENT_KIND_CONSENT_RECORDED) {
+    return absl::InvalidArgumentError("RecordConsent takes a CONSENT_RECORDED event; use Publish for others");
+  }
+  return PublishChecked(caller, *std::move(checked));
+}
+
+absl::StatusOr<v1::Receipt> Exchange::PublishChecked(const std::string& caller, Checked c) {
+  const v1::EventHeader& h = c.header;
+  if (h.kind() == v1::EVENT_KIND_CONSENT_RECORDED) {
+    const v1::ConsentStatement& cs = h.consent_statement();
+    if (!h.has_consent_statement() || !ValidPseudonym(cs.subject_ref()) || cs.purpose().empty() ||
+        cs.state() == v1::CONSENT_STATE_UNSPECIFIED) {
+      return absl::InvalidArgumentError(
+          "a CONSENT_RECORDED event needs a consent_statement with subject_ref, purpose and state");
+    }
+    const bool about_subject = std::any_of(h.subjects().begin(), h.subjects().end(),
+                                           [&](const v1::SubjectRef& s) { return s.ref() == cs.subject_ref(); });
+    if (!about_subject) {
+      return absl::InvalidArgumentError("the consent statement's subject is not one of the event's subjects");
+    }
+  }
+  absl::MutexLock lock(&publish_mu_);
+  // Idempotency first: a retry of an accepted event must get its receipt even
+  // if the policy changed since.
+  absl::StatusOr<std::optional<StoredEvent>> existing = ctx_.store->FindEvent(h.event_id());
+  if (!existing.ok()) return existing.status();
+  if (existing->has_value()) {
+    const StoredEvent& old = **existing;
+    if (old.envelope_sha256() != c.sha256) {
+      return absl::AlreadyExistsError(absl::StrCat("event id '", h.event_id(),
+                                                   "' was already published with different content"));
+    }
+    v1::ReceiptBody body;
+    body.ParseFromString(old.receipt().body());
+    body.set_duplicate(true);
+    return SignReceipt(body);
+  }
+  std::shared_ptr<const policy::Evaluator> evaluator = ctx_.policy->Current();
+  const std::string& policy_hash = evaluator->policy().version();
+  if (h.policy_version() != policy_hash) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the policy changed since the plan (sealed for '", h.policy_version().substr(0, 16),
+        "', active '", policy_hash.substr(0, 16), "'): plan and seal again"));
+  }
+  absl::StatusOr<CaseState> state = ctx_.store->GetCase(h.case_ref());
+  if (!state.ok()) return state.status();
+  Store* store = ctx_.store;
+  const v1::Decision decision =
+      evaluator->Evaluate(h, ContextOf(*state), [store](const std::string& s, const std::string& p) {
+        absl::StatusOr<std::optional<v1::ConsentStatus>> cs = store->GetConsent(s, p);
+        return (cs.ok() && cs->has_value()) ? (*cs)->state() : v1::CONSENT_STATE_UNSPECIFIED;
+      });
+  std::map<std::string, const v1::RecipientDecision*> by_recipient;
+  for (const v1::RecipientDecision& rd : decision.recipients()) by_recipient[rd.recipient()] = &rd;
+  std::map<std::string, std::set<std::string>> wrapped;
+  for (const v1::KeyWrap& w : c.envelope.wraps()) {
+    auto it = by_recipient.find(w.recipient());
+    const bool granted =
+        it != by_recipient.end() &&
+        std::any_of(it->second->grants().begin(), it->second->grants().end(),
+                    [&](const v1::SectionGrant& g) { return g.section() == w.section(); });
+    if (!granted) {
+      const std::string why = WithheldWhy(decision, w.recipient(), w.section());
+      ctx_.log->Warn("publish refused: forbidden wrap",
+                     {{"agency", caller}, {"event", h.event_id()}, {"recipient", w.recipient()},
+                      {"section", w.section()}, {"why", why}});
+      return absl::PermissionDeniedError(absl::StrCat("section '", w.section(), "' may not be sent to '",
+                                                      w.recipient(), "': ", why));
+    }
+    wrapped[w.recipient()].insert(w.section());
+  }
+
+  const absl::Time now = ctx_.now();
+  Mutation m;
+  std::vector<v1::AuditRecord> records;
+  {
+    v1::AuditRecord r = EventRecord(v1::AUDIT_ACTION_EVENT_RECEIVED, caller, h, policy_hash);
+    for (const v1::SectionRef& s : h.sections()) r.add_sections(s.name());
+    r.set_envelope_sha256(c.sha256);
+    if (h.has_consent_statement()) *r.mutable_consent_statement() = h.consent_statement();
+    records.push_back(std::move(r));
+  }
+  std::set<std::string> enqueued;
+  for (const v1::RecipientDecision& rd : decision.recipients()) {
+    QueueEntry q;
+    q.set_event_id(h.event_id());
+    q.set_case_ref(h.case_ref());
+    q.set_via_override(rd.via_override());
+    *q.mutable_accepted_at() = ToProto(now);
+    v1::AuditRecord r = EventRecord(v1::AUDIT_ACTION_ROUTED, caller, h, policy_hash);
+    r.set_recipient(rd.recipient());
+    if (rd.notification_only()) {
+      q.set_notification_only(true);
+      r.set_action(v1::AUDIT_ACTION_NOTIFIED);
+      for (const std::string& id : rd.notify_rule_ids()) r.add_rule_ids(id);
+    } else {
+      const std::set<std::string>& sections = wrapped[rd.recipient()];
+      for (const v1::SectionGrant& g : rd.grants()) {
+        if (sections.count(g.section()) == 0) continue;
+        *q.add_grants() = g;
+        r.add_sections(g.section());
+        r.add_rule_ids(g.rule_id());
+        r.add_bases(g.basis());
+      }
+      if (q.grants_size() == 0) {
+        v1::AuditRecord w = EventRecord(v1::AUDIT_ACTION_WITHHELD, caller, h, policy_hash);
+        w.set_recipient(rd.recipient());
+        w.set_reason("permitted, but the sender sealed no section for this recipient");
+        records.push_back(std::move(w));
+        continue;
+      }
+    }
+    records.push_back(std::move(r));
+    m.enqueue.push_back(Enqueue{rd.recipient(), std::move(q)});
+    enqueued.insert(rd.recipient());
+  }
+  if (decision.override_used()) {
+    v1::AuditRecord r = EventRecord(v1::AUDIT_ACTION_OVERRIDE_USED, caller, h, policy_hash);
+    r.add_rule_ids(decision.override_rule_id());
+    records.push_back(std::move(r));
+    // Every override reaches the auditors, at least as a notification.
+    for (const std::string& auditor : ctx_.directory->Auditors()) {
+      if (enqueued.count(auditor) > 0 || auditor == caller) continue;
+      QueueEntry q;
+      q.set_event_id(h.event_id());
+      q.set_case_ref(h.case_ref());
+      q.set_notification_only(true);
+      q.set_via_override(true);
+      *q.mutable_accepted_at() = ToProto(now);
+      v1::AuditRecord n = EventRecord(v1::AUDIT_ACTION_NOTIFIED, caller, h, policy_hash);
+      n.set_recipient(auditor);
+      n.add_rule_ids(decision.override_rule_id());
+      n.set_reason("safeguarding override: auditors are always told");
+      records.push_back(std::move(n));
+      m.enqueue.push_back(Enqueue{auditor, std::move(q)});
+    }
+  }
+  for (const v1::Withholding& w : decision.withheld()) {
+    v1::AuditRecord r = EventRecord(v1::AUDIT_ACTION_WITHHELD, caller, h, policy_hash);
+    r.set_recipient(w.recipient());
+    if (!w.section().empty()) r.add_sections(w.section());
+    r.add_rule_ids(w.rule_id());
+    r.set_reason(w.reason());
+    records.push_back(std::move(r));
+  }
+  if (h.kind() == v1::EVENT_KIND_CONSENT_RECORDED) {
+    const v1::ConsentStatement& cs = h.consent_statement();
+    v1::AuditRecord r = EventRecord(v1::AUDIT_ACTION_CONSENT_RECORDED, caller, h, policy_hash);
+    *r.mutable_consent_statement() = cs;
+    records.push_back(std::move(r));
+    v1::ConsentStatus status;
+    status.set_subject_ref(cs.subject_ref());
+    status.set_purpose(cs.purpose());
+    status.set_state(cs.state());
+    status.set_event_id(h.event_id());
+    status.set_recorded_by(caller);
+    *status.mutable_recorded_at() = ToProto(now);
+    m.consents.push_back(std::move(status));
+  }
+  for (v1::AuditRecord& r : records) *r.mutable_time() = ToProto(now);
+  m.audit = std::move(records);
+  if (!h.case_ref().empty()) m.cases.emplace_back(h.case_ref(), Advance(*std::move(state), h, now));
+
+  StoredEvent event;
+  *event.mutable_envelope() = c.envelope;
+  event.set_envelope_sha256(c.sha256);
+  *event.mutable_decision() = decision;
+  *event.mutable_accepted_at() = ToProto(now);
+  m.event = std::move(event);
+  v1::Receipt receipt;
+  m.finalize = [&](const Assigned& a, StoredEvent* e) {
+    v1::ReceiptBody body;
+    body.set_event_id(h.event_id());
+    body.set_sequence(a.event_sequence);
+    body.set_audit_leaf_index(a.first_audit_index);
+    *body.mutable_tree_head() = a.head;
+    body.set_envelope_sha256(c.sha256);
+    *body.mutable_accepted_at() = ToProto(now);
+    receipt = SignReceipt(body);
+    *e->mutable_receipt() = receipt;
+    return absl::OkStatus();
+  };
+  std::vector<std::string> recipients;
+  for (const Enqueue& e : m.enqueue) recipients.push_back(e.agency);
+  absl::StatusOr<Assigned> assigned = ctx_.store->Apply(std::move(m), now);
+  if (!assigned.ok()) {
+    ctx_.log->Error("publish not stored", {{"event", h.event_id()}, {"error", assigned.status().ToString()}});
+    return assigned.status();
+  }
+  ctx_.log->Info("event accepted", {{"agency", caller},
+                                     {"event", h.event_id()},
+                                     {"kind", v1::EventKind_Name(h.kind())},
+                                     {"sequence", absl::StrCat(assigned->event_sequence)},
+                                     {"recipients", absl::StrJoin(recipients, ",")},
+                                     {"audit_leaf", absl::StrCat(assigned->first_audit_index)}});
+  for (const std::string& r : recipients) ctx_.notifier->Notify(r);
+  return receipt;
+}
+
+absl::StatusOr<v1::ConsentStatus> Exchange::GetConsent(const std::string& caller,
+                                                       const v1::GetConsentRequest& request) {
+  (void)caller;
+  if (!ValidPseudonym(request.subject_ref()) || request.purpose().empty()) {
+    return absl::InvalidArgumentError("GetConsent needs a 64-hex-digit subject_ref and a purpose");
+  }
+  absl::StatusOr<std::optional<v1::ConsentStatus>> c =
+      ctx_.store->GetConsent(request.subject_ref(), request.purpose());
+  if (!c.ok()) return c.status();
+  if (!c->has_value()) {
+    v1::ConsentStatus none;
+    none.set_subject_ref(request.subject_ref());
+    none.set_purpose(request.purpose());
+    return none;  // CONSENT_STATE_UNSPECIFIED: nothing recorded, which is not consent
+  }
+  return **c;
+}
+
+absl::StatusOr<v1::Delivery> Exchange::BuildDelivery(const std::string& caller, const QueueItem& item) const {
+  absl::StatusOr<std::optional<StoredEvent>> e = ctx_.store->FindEvent(item.entry.event_id());
+  if (!e.ok()) return e.status();
+  if (!e->has_value()) {
+    return absl::DataLossError(absl::StrCat("queue of ", caller, " names missing event ", item.entry.event_id()));
+  }
+  const v1::Envelope& full = (*e)->envelope();
+  v1::Delivery d;
+  d.set_queue_sequence(item.sequence);
+  d.set_notification_only(item.entry.notification_only());
+  *d.mutable_grants() = item.entry.grants();
+  v1::Envelope* out = d.mutable_envelope();
+  out->set_header(full.header());
+  out->set_signature(full.signature());
+  // Every sealed section stays (the header's digests cover them all), but only
+  // the caller's own wraps travel: nobody learns who else received what.
+  if (!item.entry.notification_only()) {
+    *out->mutable_sections() = full.sections();
+    std::set<std::string> granted;
+    for (const v1::SectionGrant& g : item.entry.grants()) granted.insert(g.section());
+    for (const v1::KeyWrap& w : full.wraps()) {
+      if (w.recipient() == caller && granted.count(w.section()) > 0) *out->add_wraps() = w;
+    }
+  }
+  return d;
+}
+
+absl::StatusOr<std::vector<v1::Delivery>> Exchange::TakeDeliveries(const std::string& caller,
+                                                                   uint64_t after, size_t limit) {
+  absl::StatusOr<std::vector<QueueItem>> items = ctx_.store->ReadQueue(caller, after, limit);
+  if (!items.ok()) return items.status();
+  std::vector<v1::Delivery> out;
+  if (items->empty()) return out;
+  Mutation m;
+  const absl::Time now = ctx_.now();
+  const std::string policy_hash = ctx_.policy->Version();
+  for (const QueueItem& item : *items) {
+    absl::StatusOr<v1::Delivery> d = BuildDelivery(caller, item);
+    if (!d.ok()) return d.status();
+    v1::EventHeader h;
+    h.ParseFromString(d->envelope().header());
+    v1::AuditRecord r = EventRecord(v1::AUDIT_ACTION_DELIVERED, caller, h, policy_hash);
+    r.clear_actor();
+    r.set_recipient(caller);
+    r.set_queue_sequence(item.sequence);
+    for (const v1::SectionGrant& g : item.entry.grants()) {
+      r.add_sections(g.section());
+      r.add_rule_ids(g.rule_id());
+      r.add_bases(g.basis());
+    }
+    if (item.entry.notification_only()) r.set_reason("notification only");
+    *r.mutable_time() = ToProto(now);
+    m.audit.push_back(std::move(r));
+    out.push_back(*std::move(d));
+  }
+  // Audited before anything is sent: no delivery exists without its record.
+  absl::StatusOr<Assigned> a = ctx_.store->Apply(std::move(m), now);
+  if (!a.ok()) return a.status();
+  return out;
+}
+
+absl::StatusOr<v1::AckResponse> Exchange::Ack(const std::string& caller, uint64_t through) {
+  absl::MutexLock lock(&publish_mu_);
+  const uint64_t head = ctx_.store->QueueHead(caller);
+  const uint64_t acked = ctx_.store->AckedThrough(caller);
+  if (through > head) {
+    return absl::OutOfRangeError(absl::StrCat("cannot acknowledge through ", through, ": the queue of '",
+                                              caller, "' ends at ", head));
+  }
+  v1::AckResponse resp;
+  if (through <= acked) {
+    resp.set_acknowledged_through(acked);
+    return resp;
+  }
+  Mutation m;
+  m.acks.emplace_back(caller, through);
+  v1::AuditRecord r;
+  r.set_action(v1::AUDIT_ACTION_ACKNOWLEDGED);
+  r.set_actor_agency(caller);
+  r.set_recipient(caller);
+  r.set_queue_sequence(through);
+  r.set_policy_hash(ctx_.policy->Version());
+  const absl::Time now = ctx_.now();
+  *r.mutable_time() = ToProto(now);
+  // One record per acknowledged event, so who-saw by event finds the ack.
+  absl::StatusOr<std::vector<QueueItem>> items = ctx_.store->ReadQueue(caller, acked, through - acked);
+  if (!items.ok()) return items.status();
+  for (const QueueItem& item : *items) {
+    v1::AuditRecord per = r;
+    per.set_event_id(item.entry.event_id());
+    per.set_case_ref(item.entry.case_ref());
+    per.set_queue_sequence(item.sequence);
+    absl::StatusOr<std::optional<StoredEvent>> e = ctx_.store->FindEvent(item.entry.event_id());
+    if (e.ok() && e->has_value()) {
+      v1::EventHeader h;
+      h.ParseFromString((*e)->envelope().header());
+      per.set_event_kind(h.kind());
+      *per.mutable_subjects() = h.subjects();
+    }
+    for (const v1::SectionGrant& g : item.entry.grants()) per.add_sections(g.section());
+    m.audit.push_back(std::move(per));
+  }
+  absl::StatusOr<Assigned> a = ctx_.store->Apply(std::move(m), now);
+  if (!a.ok()) return a.status();
+  resp.set_acknowledged_through(through);
+  return resp;
+}
+
+uint64_t Exchange::AckedThrough(const std::string& caller) const { return ctx_.store->AckedThrough(caller); }
+
+absl::StatusOr<v1::ReloadPolicyResponse> Exchange::ReloadPolicy(const std::string& who) {
+  const std::string before = ctx_.policy->Version();
+  absl::StatusOr<std::string> version = ctx_.policy->Reload();
+  if (!version.ok()) {
+    ctx_.log->Error("policy reload rejected; previous policy stays active",
+                    {{"by", who}, {"error", std::string(version.status().message())}});
+    return version.status();
+  }
+  v1::AuditRecord r;
+  r.set_action(v1::AUDIT_ACTION_POLICY_LOADED);
+  r.set_actor_agency(who);
+  r.set_policy_hash(*version);
+  r.set_reason(absl::StrCat("reload; previous policy ", before));
+  const absl::Time now = ctx_.now();
+  *r.mutable_time() = ToProto(now);
+  Mutation m;
+  m.audit.push_back(std::move(r));
+  absl::StatusOr<Assigned> a = ctx_.store->Apply(std::move(m), now);
+  if (!a.ok()) return a.status();
+  ctx_.log->Info("policy reloaded", {{"by", who}, {"policy", *version}, {"previous", before}});
+  v1::ReloadPolicyResponse resp;
+  resp.set_policy_version(*version);
+  resp.set_audit_leaf_index(a->first_audit_index);
+  return resp;
+}
+
+absl::Status Exchange::RecordPolicyLoaded(const std::string& who) {
+  const std::string version = ctx_.policy->Version();
+  // Skip when the newest POLICY_LOADED record already names this hash.
+  v1::WhoSawQuery q;
+  q.add_actions(v1::AUDIT_ACTION_POLICY_LOADED);
+  q.set_limit(100000);
+  absl::StatusOr<std::vector<v1::WhoSawRow>> rows = ctx_.store->audit().Query(q);
+  if (rows.ok() && !rows->empty() && rows->back().record().policy_hash() == version) return absl::OkStatus();
+  v1::AuditRecord r;
+  r.set_action(v1::AUDIT_ACTION_POLICY_LOADED);
+  r.set_actor_agency(who);
+  r.set_policy_hash(version);
+  r.set_reason("start-up");
+  const absl::Time now = ctx_.now();
+  *r.mutable_time() = ToProto(now);
+  Mutation m;
+  m.audit.push_back(std::move(r));
+  absl::StatusOr<Assigned> a = ctx_.store->Apply(std::move(m), now);
+  return a.ok() ? absl::OkStatus() : a.status();
+}
+
+}  // namespace accord::broker

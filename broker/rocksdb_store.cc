@@ -1,0 +1,303 @@
+#include "broker/rocksdb_store.h"
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "rocksdb/db.h"
+#include "rocksdb/options.h"
+#include "rocksdb/write_batch.h"
+
+namespace accord::broker {
+namespace {
+
+// Column families of the broker's own state (the audit log adds its own).
+constexpr char kEvents[] = "events";      // event_id -> StoredEvent
+constexpr char kQueues[] = "queues";      // agency 0x00 be64(seq) -> QueueEntry
+constexpr char kMeta[] = "meta";          // counters, see below
+constexpr char kConsent[] = "consent";    // subject 0x00 purpose -> ConsentStatus
+constexpr char kCases[] = "cases";        // case_ref -> CaseState
+constexpr char kMeetings[] = "meetings";  // meeting 0x00 agency -> MeetingCursor
+
+// meta keys: "event_seq" -> be64; "qhead/<agency>" -> be64; "ack/<agency>" -> be64.
+constexpr char kEventSeqKey[] = "event_seq";
+
+std::string Be64(uint64_t v) {
+  std::string s(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    s[static_cast<size_t>(i)] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return s;
+}
+
+uint64_t FromBe64(const rocksdb::Slice& s) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < s.size(); ++i) v = (v << 8) | static_cast<unsigned char>(s[i]);
+  return v;
+}
+
+std::string QueueKey(const std::string& agency, uint64_t seq) {
+  return absl::StrCat(agency, std::string(1, '\0'), Be64(seq));
+}
+
+std::string PairKey(const std::string& a, const std::string& b) {
+  return absl::StrCat(a, std::string(1, '\0'), b);
+}
+
+absl::Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat(what, ": ", s.ToString()));
+}
+
+class RocksDbStore : public Store {
+ public:
+  ~RocksDbStore() override {
+    audit_.reset();
+    if (db_ != nullptr) {
+      for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+      db_->Close();
+      delete db_;
+    }
+  }
+
+  absl::Status Open(const std::string& dir, crypto::SigningKey log_key) {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    options.create_missing_column_families = true;
+    options.paranoid_checks = true;
+    std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kEvents, kQueues, kMeta,
+                                      kConsent, kCases, kMeetings};
+    const std::vector<std::string> audit_names = audit::AuditColumnFamilyNames();
+    names.insert(names.end(), audit_names.begin(), audit_names.end());
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const std::string& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    rocksdb::DB* db = nullptr;
+    if (auto s = FromRocks(rocksdb::DB::Open(options, dir, cfs, &handles_, &db),
+                           absl::StrCat("cannot open broker database ", dir));
+        !s.ok()) {
+      return s;
+    }
+    db_ = db;
+    for (size_t i = 0; i < names.size(); ++i) cf_[names[i]] = handles_[i];
+    audit::AuditColumnFamilies acf;
+    acf.leaves = cf_.at(audit_names[0]);
+    acf.nodes = cf_.at(audit_names[1]);
+    acf.index = cf_.at(audit_names[2]);
+    acf.heads = cf_.at(audit_names[3]);
+    absl::StatusOr<std::unique_ptr<audit::AuditLog>> log =
+        audit::AuditLog::Open(db_, acf, std::move(log_key));
+    if (!log.ok()) return log.status();
+    audit_ = *std::move(log);
+    return LoadCounters();
+  }
+
+  absl::StatusOr<Assigned> Apply(Mutation m, absl::Time now) override {
+    absl::MutexLock lock(&write_mu_);
+    rocksdb::WriteBatch batch;
+    Assigned assigned;
+    uint64_t event_seq;
+    std::map<std::string, uint64_t> qheads;
+    {
+      absl::MutexLock l(&mu_);
+      event_seq = event_seq_;
+      for (const Enqueue& e : m.enqueue) {
+        if (qheads.count(e.agency) == 0) qheads[e.agency] = QueueHeadLocked(e.agency);
+      }
+    }
+    if (m.event.has_value()) {
+      assigned.event_sequence = ++event_seq;
+      m.event->set_sequence(event_seq);
+      batch.Put(cf_.at(kMeta), kEventSeqKey, Be64(event_seq));
+    }
+    for (Enqueue& e : m.enqueue) {
+      const uint64_t seq = ++qheads[e.agency];
+      assigned.queue_sequences.push_back(seq);
+      batch.Put(cf_.at(kQueues), QueueKey(e.agency, seq), e.entry.SerializeAsString());
+    }
+    for (const auto& [agency, seq] : qheads) {
+      batch.Put(cf_.at(kMeta), absl::StrCat("qhead/", agency), Be64(seq));
+    }
+    for (const auto& [agency, through] : m.acks) {
+      batch.Put(cf_.at(kMeta), absl::StrCat("ack/", agency), Be64(through));
+    }
+    for (const v1::ConsentStatus& c : m.consents) {
+      batch.Put(cf_.at(kConsent), PairKey(c.subject_ref(), c.purpose()), c.SerializeAsString());
+    }
+    for (const auto& [case_ref, state] : m.cases) {
+      batch.Put(cf_.at(kCases), case_ref, state.SerializeAsString());
+    }
+    for (const CursorUpdate& c : m.cursors) {
+      batch.Put(cf_.at(kMeetings), PairKey(c.meeting_id, c.agency), c.cursor.SerializeAsString());
+    }
+    // Queue positions go into the audit records that mention them.
+    std::optional<audit::StagedAppend> staged;
+    if (!m.audit.empty()) {
+      absl::StatusOr<audit::StagedAppend> s = audit_->Stage(std::move(m.audit), &batch, now);
+      if (!s.ok()) return s.status();
+      staged = *std::move(s);
+      assigned.first_audit_index = staged->first_index;
+      assigned.audit_count = staged->count;
+      assigned.head = staged->head;
+    }
+    auto abort = [&](absl::Status s) {
+      if (staged.has_value()) audit_->Abort(*staged);
+      return s;
+    };
+    if (m.event.has_value()) {
+      if (m.finalize) {
+        if (auto s = m.finalize(assigned, &*m.event); !s.ok()) return abort(s);
+      }
+      batch.Put(cf_.at(kEvents), EventId(*m.event), m.event->SerializeAsString());
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    if (auto s = FromRocks(db_->Write(wo, &batch), "cannot write to the broker database"); !s.ok()) {
+      return abort(s);
+    }
+    if (staged.has_value()) audit_->Commit(*staged);
+    absl::MutexLock l(&mu_);
+    event_seq_ = event_seq;
+    for (const auto& [agency, seq] : qheads) qhead_[agency] = seq;
+    for (const auto& [agency, through] : m.acks) acked_[agency] = through;
+    event_count_ += m.event.has_value() ? 1 : 0;
+    return assigned;
+  }
+
+  absl::StatusOr<std::optional<StoredEvent>> FindEvent(const std::string& event_id) const override {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf_.at(kEvents), event_id, &value);
+    if (s.IsNotFound()) return std::optional<StoredEvent>();
+    if (auto st = FromRocks(s, "cannot read event"); !st.ok()) return st;
+    StoredEvent e;
+    if (!e.ParseFromString(value)) return absl::DataLossError(absl::StrCat("stored event ", event_id, " is corrupt"));
+    return std::optional<StoredEvent>(std::move(e));
+  }
+
+  absl::StatusOr<std::vector<QueueItem>> ReadQueue(const std::string& agency, uint64_t after,
+                                                   size_t limit) const override {
+    std::vector<QueueItem> out;
+    const std::string prefix = absl::StrCat(agency, std::string(1, '\0'));
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_.at(kQueues)));
+    for (it->Seek(QueueKey(agency, after + 1)); it->Valid() && out.size() < limit; it->Next()) {
+      if (!it->key().starts_with(prefix)) break;
+      QueueItem item;
+      item.sequence = FromBe64(rocksdb::Slice(it->key().data() + prefix.size(), 8));
+      if (!item.entry.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+        return absl::DataLossError(absl::StrCat("queue entry ", item.sequence, " of ", agency, " is corrupt"));
+      }
+      out.push_back(std::move(item));
+    }
+    if (auto s = FromRocks(it->status(), "cannot read queue"); !s.ok()) return s;
+    return out;
+  }
+
+  uint64_t QueueHead(const std::string& agency) const override {
+    absl::MutexLock l(&mu_);
+    return QueueHeadLocked(agency);
+  }
+
+  uint64_t AckedThrough(const std::string& agency) const override {
+    absl::MutexLock l(&mu_);
+    auto it = acked_.find(agency);
+    return it == acked_.end() ? 0 : it->second;
+  }
+
+  absl::StatusOr<std::optional<v1::ConsentStatus>> GetConsent(const std::string& subject_ref,
+                                                              const std::string& purpose) const override {
+    std::string value;
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), cf_.at(kConsent), PairKey(subject_ref, purpose), &value);
+    if (s.IsNotFound()) return std::optional<v1::ConsentStatus>();
+    if (auto st = FromRocks(s, "cannot read consent"); !st.ok()) return st;
+    v1::ConsentStatus c;
+    if (!c.ParseFromString(value)) return absl::DataLossError("stored consent is corrupt");
+    return std::optional<v1::ConsentStatus>(std::move(c));
+  }
+
+  absl::StatusOr<CaseState> GetCase(const std::string& case_ref) const override {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf_.at(kCases), case_ref, &value);
+    CaseState state;
+    if (s.IsNotFound()) return state;
+    if (auto st = FromRocks(s, "cannot read case"); !st.ok()) return st;
+    if (!state.ParseFromString(value)) return absl::DataLossError(absl::StrCat("case ", case_ref, " is corrupt"));
+    return state;
+  }
+
+  absl::StatusOr<std::optional<MeetingCursor>> GetCursor(const std::string& meeting_id,
+                                                         const std::string& agency) const override {
+    std::string value;
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), cf_.at(kMeetings), PairKey(meeting_id, agency), &value);
+    if (s.IsNotFound()) return std::optional<MeetingCursor>();
+    if (auto st = FromRocks(s, "cannot read meeting cursor"); !st.ok()) return st;
+    MeetingCursor c;
+    if (!c.ParseFromString(value)) return absl::DataLossError("meeting cursor is corrupt");
+    return std::optional<MeetingCursor>(std::move(c));
+  }
+
+  uint64_t EventCount() const override {
+    absl::MutexLock l(&mu_);
+    return event_count_;
+  }
+
+  const audit::AuditLog& audit() const override { return *audit_; }
+
+ private:
+  static std::string EventId(const StoredEvent& e) {
+    v1::EventHeader h;
+    h.ParseFromString(e.envelope().header());
+    return h.event_id();
+  }
+
+  uint64_t QueueHeadLocked(const std::string& agency) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = qhead_.find(agency);
+    return it == qhead_.end() ? 0 : it->second;
+  }
+
+  absl::Status LoadCounters() {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_.at(kMeta)));
+    absl::MutexLock l(&mu_);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const std::string key = it->key().ToString();
+      if (it->value().size() != 8) return absl::DataLossError(absl::StrCat("meta key ", key, " is corrupt"));
+      const uint64_t v = FromBe64(it->value());
+      if (key == kEventSeqKey) {
+        event_seq_ = v;
+      } else if (key.rfind("qhead/", 0) == 0) {
+        qhead_[key.substr(6)] = v;
+      } else if (key.rfind("ack/", 0) == 0) {
+        acked_[key.substr(4)] = v;
+      }
+    }
+    if (auto s = FromRocks(it->status(), "cannot read counters"); !s.ok()) return s;
+    event_count_ = event_seq_;
+    return absl::OkStatus();
+  }
+
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::map<std::string, rocksdb::ColumnFamilyHandle*> cf_;
+  std::unique_ptr<audit::AuditLog> audit_;
+  absl::Mutex write_mu_;  // one Apply at a time, in order
+  mutable absl::Mutex mu_;
+  uint64_t event_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t event_count_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::string, uint64_t> qhead_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, uint64_t> acked_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& dir,
+                                                        crypto::SigningKey log_key) {
+  auto store = std::make_unique<RocksDbStore>();
+  if (auto s = store->Open(dir, std::move(log_key)); !s.ok()) return s;
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace accord::broker

@@ -1,0 +1,180 @@
+#include "broker/server.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "broker/exchange.h"
+#include "broker/meetings.h"
+#include "broker/partnership_directory.h"
+#include "broker/queue_notifier.h"
+#include "broker/rocksdb_store.h"
+#include "broker/services.h"
+#include "crypto/hash.h"
+#include "crypto/key_file.h"
+#include "crypto/partnership.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "policy/policy_holder.h"
+
+namespace accord::broker {
+
+struct BrokerServer::Parts {
+  std::unique_ptr<crypto::SigningKey> log_key;
+  std::unique_ptr<PartnershipDirectory> directory;
+  std::unique_ptr<policy::PolicyHolder> policy;
+  std::unique_ptr<Store> store;
+  QueueNotifier notifier;
+  std::unique_ptr<Exchange> exchange;
+  std::unique_ptr<Meetings> meetings;
+  std::unique_ptr<BrokerServices> services;
+};
+
+namespace {
+
+bool IsLoopback(const std::string& listen) {
+  return absl::StartsWith(listen, "127.") || absl::StartsWith(listen, "[::1]:") ||
+         absl::StartsWith(listen, "localhost:");
+}
+
+std::string HostOf(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  return colon == std::string::npos ? listen : listen.substr(0, colon);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerConfig& config,
+                                                                  bool allow_dev_plaintext, Logger* log) {
+  if (auto s = crypto::InitSodium(); !s.ok()) return s;
+  const bool plaintext = config.insecure_dev_plaintext || allow_dev_plaintext;
+  if (plaintext) {
+    if (!(config.insecure_dev_plaintext && allow_dev_plaintext)) {
+      return absl::FailedPreconditionError(
+          "plaintext development mode needs both insecure_dev_plaintext: true in the config and "
+          "--insecure-dev-plaintext on the command line");
+    }
+    if (!IsLoopback(config.listen)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "plaintext development mode only listens on loopback; '", config.listen, "' is not"));
+    }
+  }
+  std::unique_ptr<BrokerServer> server(new BrokerServer());
+  server->log_ = log;
+  server->parts_ = std::make_unique<Parts>();
+  Parts& p = *server->parts_;
+
+  const crypto::PartnershipPaths paths(config.partnership_dir);
+  absl::StatusOr<crypto::SigningKey> log_key = crypto::ReadSigningKey(config.log_key);
+  if (!log_key.ok()) return log_key.status();
+  absl::StatusOr<std::string> log_pub = crypto::ReadSigningPublicKey(paths.LogPublicKey());
+  if (!log_pub.ok()) return log_pub.status();
+  if (*log_pub != log_key->public_key()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "log key ", config.log_key, " does not match the partnership's ", paths.LogPublicKey()));
+  }
+  // The store signs tree heads with its own copy; this one signs receipts.
+  absl::StatusOr<crypto::SigningKey> receipt_key = crypto::SigningKey::FromSeed(log_key->Seed().view());
+  if (!receipt_key.ok()) return receipt_key.status();
+  p.log_key = std::make_unique<crypto::SigningKey>(*std::move(receipt_key));
+  absl::StatusOr<PartnershipDirectory> directory = PartnershipDirectory::Load(config.partnership_dir);
+  if (!directory.ok()) return directory.status();
+  p.directory = std::make_unique<PartnershipDirectory>(*std::move(directory));
+  for (const MeetingConfig& m : config.meetings) {
+    for (const std::string& a : m.members) {
+      if (!p.directory->Knows(a)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("meeting '", m.id, "' lists '", a, "', which is not in the partnership directory"));
+      }
+    }
+  }
+  for (const std::string& a : config.admin_agencies) {
+    if (!p.directory->Knows(a)) {
+      return absl::InvalidArgumentError(absl::StrCat("admin agency '", a, "' is not in the partnership directory"));
+    }
+  }
+  absl::StatusOr<std::unique_ptr<policy::PolicyHolder>> policy = policy::PolicyHolder::Create(config.policy_file);
+  if (!policy.ok()) return policy.status();
+  p.policy = *std::move(policy);
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenRocksDbStore(config.data_dir, *std::move(log_key));
+  if (!store.ok()) return store.status();
+  p.store = *std::move(store);
+
+  BrokerContext ctx;
+  ctx.store = p.store.get();
+  ctx.policy = p.policy.get();
+  ctx.directory = p.directory.get();
+  ctx.log_key = p.log_key.get();
+  ctx.limits = config.limits;
+  ctx.log = log;
+  ctx.notifier = &p.notifier;
+  p.exchange = std::make_unique<Exchange>(ctx);
+  p.meetings = std::make_unique<Meetings>(p.exchange.get(), config.meetings);
+  if (auto s = p.exchange->RecordPolicyLoaded("broker"); !s.ok()) return s;
+  p.services = std::make_unique<BrokerServices>(
+      p.exchange.get(), p.meetings.get(), CallerIdentity{p.directory.get(), plaintext}, config.admin_agencies);
+
+  std::shared_ptr<grpc::ServerCredentials> creds;
+  if (plaintext) {
+    creds = grpc::InsecureServerCredentials();
+  } else {
+    absl::StatusOr<std::string> ca = crypto::ReadFileToString(config.client_ca);
+    absl::StatusOr<std::string> cert = crypto::ReadFileToString(config.tls_cert);
+    absl::StatusOr<std::string> key = crypto::ReadFileToString(config.tls_key);
+    for (const auto* s : {&ca, &cert, &key}) {
+      if (!s->ok()) return s->status();
+    }
+    grpc::SslServerCredentialsOptions tls(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    tls.pem_root_certs = *ca;
+    tls.pem_key_cert_pairs.push_back({*key, *cert});
+    creds = grpc::SslServerCredentials(tls);
+  }
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config.listen, creds, &port);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.limits.max_envelope_bytes + (64u << 10)));
+  builder.SetMaxSendMessageSize(64 << 20);
+  for (grpc::Service* s : p.services->services()) builder.RegisterService(s);
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || port == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));
+  }
+  server->server_->GetHealthCheckService()->SetServingStatus(true);
+  server->address_ = absl::StrCat(HostOf(config.listen), ":", port);
+  if (plaintext) {
+    log->Warn("INSECURE DEVELOPMENT MODE: plaintext gRPC, callers identified by unauthenticated metadata; "
+              "never use with real data", {{"address", server->address_}});
+  }
+  log->Info("listening", {{"address", server->address_},
+                          {"tls", plaintext ? "off (development)" : "mutual"},
+                          {"policy", p.policy->Version()},
+                          {"events", absl::StrCat(p.store->EventCount())},
+                          {"audit_size", absl::StrCat(p.store->audit().size())},
+                          {"agencies", absl::StrJoin(p.directory->verified().Agencies(), ",")}});
+  return server;
+}
+
+absl::Status BrokerServer::ReloadPolicy(const std::string& who) {
+  absl::StatusOr<v1::ReloadPolicyResponse> r = parts_->exchange->ReloadPolicy(who);
+  return r.ok() ? absl::OkStatus() : r.status();
+}
+
+void BrokerServer::Shutdown(absl::Duration grace) {
+  if (server_ == nullptr) return;
+  log_->Info("shutting down: finishing in-flight calls");
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  server_->Wait();
+  server_.reset();
+  parts_->services.reset();
+  parts_->meetings.reset();
+  parts_->exchange.reset();
+  parts_->store.reset();
+  log_->Info("stopped");
+}
+
+BrokerServer::~BrokerServer() { Shutdown(absl::Seconds(5)); }
+
+}  // namespace accord::broker
