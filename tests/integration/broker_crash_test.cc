@@ -10,7 +10,10 @@
 #include <cstdlib>
 #include <thread>
 
+#include <future>
+
 #include "absl/strings/str_cat.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "broker/audit/verifier.h"
 #include "crypto/key_file.h"
 #include "crypto/partnership.h"
@@ -123,6 +126,21 @@ TEST_F(BrokerTest, RestartsQuicklyOnAnExistingDatabaseAndReloadsPolicyOnSighup) 
   std::cerr << "restart took " << absl::FormatDuration(absl::Now() - t0) << "\n";
   e.id = "restart-2";
   ASSERT_TRUE(Publish("police", e).ok());
+  // Standard health checking answers SERVING (HealthCheckResponse{status: 1}).
+  grpc::GenericStub generic(Client("police").channel());
+  grpc::ClientContext hctx;
+  grpc::Slice empty("");
+  grpc::ByteBuffer request(&empty, 1), response;
+  std::promise<grpc::Status> done;
+  generic.UnaryCall(&hctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                    [&](grpc::Status s) { done.set_value(s); });
+  grpc::Status health = done.get_future().get();
+  ASSERT_TRUE(health.ok()) << health.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (const grpc::Slice& sl : slices) bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
   broker_->Signal(SIGHUP);
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
   while (broker_->Log().find("msg=\"policy reloaded\"") == std::string::npos && absl::Now() < deadline) {
