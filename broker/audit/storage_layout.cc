@@ -35,15 +35,16 @@ template <typename OnField>
 bool Scan(std::string_view data, OnField on_field) {
   CodedInputStream in(reinterpret_cast<const uint8_t*>(data.data()), static_cast<int>(data.size()));
   in.SetRecursionLimit(8);
-  while (true) {
+  while (in.CurrentPosition() < static_cast<int>(data.size())) {
     const uint32_t tag = in.ReadTag();
-    if (tag == 0) return in.CurrentPosition() == static_cast<int>(data.size());
+    if (tag == 0) return false;  // truncated varint or the invalid field number 0
     const int number = WireFormatLite::GetTagFieldNumber(tag);
     const auto type = WireFormatLite::GetTagWireType(tag);
     const int consumed = on_field(number, type, in);
     if (consumed < 0) return false;
     if (consumed == 0 && !WireFormatLite::SkipField(&in, tag)) return false;
   }
+  return true;
 }
 
 constexpr auto kVarint = WireFormatLite::WIRETYPE_VARINT;

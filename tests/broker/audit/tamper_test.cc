@@ -1,0 +1,355 @@
+// Tampering with a real audit log on disk: every edit, deletion, reordering,
+// truncation and rewrite of history is detected by the offline verifier and
+// by consistency checks against a head the auditor kept, naming where.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "broker/audit/audit_db.h"
+#include "broker/audit/merkle.h"
+#include "broker/audit/merkle_tree.h"
+#include "broker/audit/offline_verify.h"
+#include "broker/audit/storage_layout.h"
+#include "broker/audit/verifier.h"
+#include "crypto/hash.h"
+#include "tests/broker/audit/test_log.h"
+#include "tests/testing/temp_dir.h"
+
+namespace accord::audit {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::SampleRecord;
+using testing::TestLog;
+
+constexpr uint64_t kKeptSize = 600;  // the auditor kept the head for this size
+constexpr uint64_t kSize = 1000;
+
+// Direct access to the column families, as someone with the disk would have.
+class Disk {
+ public:
+  explicit Disk(const std::string& dir) : db_(*AuditDatabase::OpenForWriting(dir)) {}
+  std::string Get(rocksdb::ColumnFamilyHandle* cf, const std::string& key) {
+    std::string v;
+    EXPECT_TRUE(db_->db()->Get(rocksdb::ReadOptions(), cf, key, &v).ok()) << crypto::Hex(key);
+    return v;
+  }
+  void Put(rocksdb::ColumnFamilyHandle* cf, const std::string& key, const std::string& value) {
+    ASSERT_TRUE(db_->db()->Put(rocksdb::WriteOptions(), cf, key, value).ok());
+  }
+  void Delete(rocksdb::ColumnFamilyHandle* cf, const std::string& key) {
+    ASSERT_TRUE(db_->db()->Delete(rocksdb::WriteOptions(), cf, key).ok());
+  }
+  // Deletes every key of `cf` for which `drop` holds.
+  void DeleteIf(rocksdb::ColumnFamilyHandle* cf, const std::function<bool(std::string_view)>& drop) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), cf));
+    std::vector<std::string> keys;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (drop(it->key().ToStringView())) keys.push_back(it->key().ToString());
+    }
+    for (const std::string& k : keys) Delete(cf, k);
+  }
+  // What an attacker without the log key can do: recompute every stored
+  // subtree hash from the (edited) records.
+  void RehashNodes(uint64_t n) {
+    CompactRange range;
+    for (uint64_t i = 0; i < n; ++i) {
+      range.Append(LeafHash(Get(cfs().leaves, LeafKey(i))),
+                   [&](int level, uint64_t index, const std::string& h) { Put(cfs().nodes, NodeKey(level, index), h); });
+    }
+  }
+  const AuditColumnFamilies& cfs() const { return db_->cfs(); }
+
+ private:
+  std::unique_ptr<AuditDatabase> db_;
+};
+
+class TamperTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    TestLog log(dir_);
+    log.Fill(kKeptSize, 9, 1);
+    kept_ = *log.log().SignedHeadAt(kKeptSize);
+    log.Fill(kSize, 9, 2);
+    public_key_ = log.key().public_key();
+    key_seed_ = std::string(log.key().Seed().view());
+    ASSERT_TRUE(Verify().ok()) << Verify().finding->problem;
+  }
+
+  std::vector<uint64_t> HeadSizes() {
+    auto db = AuditDatabase::OpenReadOnly(dir_);
+    EXPECT_TRUE(db.ok());
+    std::vector<uint64_t> sizes;
+    std::unique_ptr<rocksdb::Iterator> it((*db)->db()->NewIterator(rocksdb::ReadOptions(), (*db)->cfs().heads));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) sizes.push_back(*ReadBe64(it->key().ToStringView()));
+    return sizes;
+  }
+
+  VerifyReport Verify(bool with_kept_head = false) {
+    VerifyOptions options;
+    options.log_public_key = public_key_;
+    if (with_kept_head) options.kept_heads.push_back(kept_);
+    absl::StatusOr<VerifyReport> report = VerifyDataDirectory(dir_, options);
+    EXPECT_TRUE(report.ok()) << report.status();
+    return report.ok() ? *std::move(report) : VerifyReport{};
+  }
+
+  // Verification fails, first at `index`, saying `what`.
+  void ExpectFinding(const VerifyReport& r, uint64_t index, const std::string& what) {
+    ASSERT_FALSE(r.ok()) << "tampering went unnoticed";
+    EXPECT_EQ(r.finding->index, index) << r.finding->problem;
+    EXPECT_THAT(r.finding->problem, HasSubstr(what));
+  }
+
+  accord::testing::TempDir tmp_;
+  const std::string dir_ = tmp_.Path("broker-data");
+  v1::SignedTreeHead kept_;
+  std::string public_key_;
+  std::string key_seed_;
+};
+
+TEST_F(TamperTest, IntactLogVerifiesWithProgress) {
+  VerifyOptions options;
+  options.log_public_key = public_key_;
+  options.kept_heads.push_back(kept_);
+  options.all_signatures = true;
+  options.progress_every = 256;
+  std::vector<uint64_t> progress;
+  options.progress = [&](const VerifyProgress& p) {
+    progress.push_back(p.records_checked);
+    EXPECT_EQ(p.records_expected, kSize);
+  };
+  absl::StatusOr<VerifyReport> r = VerifyDataDirectory(dir_, options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->ok()) << r->finding->problem;
+  EXPECT_EQ(r->records, kSize);
+  EXPECT_GT(r->heads, 100u) << "one head per append";
+  EXPECT_EQ(r->signatures, r->heads);
+  EXPECT_GT(r->index_entries, 6 * kSize);
+  EXPECT_EQ(r->latest_head->tree_size(), kSize);
+  EXPECT_EQ(r->root, r->latest_head->root_hash());
+  EXPECT_EQ(progress, (std::vector<uint64_t>{256, 512, 768}));
+}
+
+TEST_F(TamperTest, ChangedByteIsNamed) {
+  {
+    Disk disk(dir_);
+    std::string record = disk.Get(disk.cfs().leaves, LeafKey(417));
+    record.back() ^= 0x01;  // inside policy_hash: still a well-formed record
+    disk.Put(disk.cfs().leaves, LeafKey(417), record);
+  }
+  ExpectFinding(Verify(), 417, "record 417 was changed");
+}
+
+TEST_F(TamperTest, ChangedByteWithRehashedTreeIsCaughtByTheSignedHeads) {
+  uint64_t head_before = 0, head_after = 0;
+  {
+    Disk disk(dir_);
+    std::string record = disk.Get(disk.cfs().leaves, LeafKey(417));
+    record.back() ^= 0x01;
+    disk.Put(disk.cfs().leaves, LeafKey(417), record);
+    disk.RehashNodes(kSize);
+  }
+  // The finding names the records between the last head that still matches
+  // and the first that does not.
+  for (uint64_t size : HeadSizes()) {
+    if (size <= 417) head_before = size;
+    if (size > 417 && head_after == 0) head_after = size;
+  }
+  ExpectFinding(Verify(), head_before,
+                absl::StrCat("records ", head_before, "..", head_after - 1, " are not the records that were signed"));
+  // The head kept at 600 disagrees too.
+  ExpectFinding(Verify(/*with_kept_head=*/true), head_before, "are not the records that were signed");
+}
+
+TEST_F(TamperTest, UnparsableRecordIsNamed) {
+  {
+    Disk disk(dir_);
+    disk.Put(disk.cfs().leaves, LeafKey(12), std::string("\xff\xff\xff", 3));
+  }
+  ExpectFinding(Verify(), 12, "record 12 is not a valid AuditRecord");
+}
+
+TEST_F(TamperTest, DeletedRecordIsNamed) {
+  {
+    Disk disk(dir_);
+    disk.Delete(disk.cfs().leaves, LeafKey(300));
+  }
+  ExpectFinding(Verify(), 300, "record 300 is missing: the stored records jump from 299 to 301");
+}
+
+TEST_F(TamperTest, DeletedFirstRecordIsNamed) {
+  {
+    Disk disk(dir_);
+    disk.Delete(disk.cfs().leaves, LeafKey(0));
+  }
+  ExpectFinding(Verify(), 0, "record 0 is missing");
+}
+
+TEST_F(TamperTest, ReorderedRecordsAreNamed) {
+  {
+    Disk disk(dir_);
+    const std::string a = disk.Get(disk.cfs().leaves, LeafKey(200));
+    const std::string b = disk.Get(disk.cfs().leaves, LeafKey(201));
+    disk.Put(disk.cfs().leaves, LeafKey(200), b);
+    disk.Put(disk.cfs().leaves, LeafKey(201), a);
+  }
+  ExpectFinding(Verify(), 200, "record 200 carries sequence number 201");
+}
+
+TEST_F(TamperTest, RenumberedReorderingIsStillCaught) {
+  // Swap two records and fix up their sequence numbers: the hashes give it away.
+  {
+    Disk disk(dir_);
+    v1::AuditRecord a, b;
+    ASSERT_TRUE(a.ParseFromString(disk.Get(disk.cfs().leaves, LeafKey(200))));
+    ASSERT_TRUE(b.ParseFromString(disk.Get(disk.cfs().leaves, LeafKey(201))));
+    a.set_sequence(201);
+    b.set_sequence(200);
+    disk.Put(disk.cfs().leaves, LeafKey(200), b.SerializeAsString());
+    disk.Put(disk.cfs().leaves, LeafKey(201), a.SerializeAsString());
+  }
+  ExpectFinding(Verify(), 200, "record 200 was changed");
+}
+
+TEST_F(TamperTest, TruncatedTailIsNamed) {
+  {
+    Disk disk(dir_);
+    disk.DeleteIf(disk.cfs().leaves, [](std::string_view k) { return *ReadBe64(k) >= 900; });
+  }
+  ExpectFinding(Verify(), 900, "the log is truncated: it holds 900 records but a signed head covers");
+}
+
+TEST_F(TamperTest, CleanTruncationIsCaughtByAKeptHead) {
+  // Cut everything after a head, heads and hashes included: the database is
+  // self-consistent again, but not with the head the auditor kept.
+  uint64_t cut = 0;
+  for (uint64_t size : HeadSizes()) {
+    if (size <= 500) cut = size;
+  }
+  {
+    Disk disk(dir_);
+    disk.DeleteIf(disk.cfs().leaves, [&](std::string_view k) { return *ReadBe64(k) >= cut; });
+    disk.DeleteIf(disk.cfs().heads, [&](std::string_view k) { return *ReadBe64(k) > cut; });
+    disk.DeleteIf(disk.cfs().index, [&](std::string_view k) { return *LeafOfIndexKey(k) >= cut; });
+    disk.DeleteIf(disk.cfs().nodes, [&](std::string_view k) {
+      const int level = static_cast<uint8_t>(k[0]);
+      return ((*ReadBe64(k.substr(1)) + 1) << level) > cut;
+    });
+  }
+  EXPECT_TRUE(Verify().ok()) << "a cleanly cut log is self-consistent; only a kept head can tell";
+  ExpectFinding(Verify(/*with_kept_head=*/true), cut,
+                absl::StrCat("the log holds ", cut, " records but you kept a head for size ", kKeptSize));
+}
+
+TEST_F(TamperTest, TruncationLeavingSubtreeHashesIsNamed) {
+  uint64_t cut = 0;
+  for (uint64_t size : HeadSizes()) {
+    if (size <= 500) cut = size;
+  }
+  {
+    Disk disk(dir_);
+    disk.DeleteIf(disk.cfs().leaves, [&](std::string_view k) { return *ReadBe64(k) >= cut; });
+    disk.DeleteIf(disk.cfs().heads, [&](std::string_view k) { return *ReadBe64(k) > cut; });
+    disk.DeleteIf(disk.cfs().index, [&](std::string_view k) { return *LeafOfIndexKey(k) >= cut; });
+  }
+  ExpectFinding(Verify(), cut, "records after");
+}
+
+TEST_F(TamperTest, RecordsAppendedWithoutTheKeyAreNamed) {
+  {
+    Disk disk(dir_);
+    v1::AuditRecord extra = SampleRecord(kSize);
+    extra.set_sequence(kSize);
+    disk.Put(disk.cfs().leaves, LeafKey(kSize), extra.SerializeAsString());
+    disk.RehashNodes(kSize + 1);
+  }
+  ExpectFinding(Verify(), kSize, "not covered by a signed head");
+}
+
+TEST_F(TamperTest, ForgedHeadIsNamed) {
+  {
+    Disk disk(dir_);
+    v1::SignedTreeHead latest;
+    ASSERT_TRUE(latest.ParseFromString(disk.Get(disk.cfs().heads, HeadKey(kSize))));
+    latest.mutable_signature()->front() ^= 0x01;
+    disk.Put(disk.cfs().heads, HeadKey(kSize), latest.SerializeAsString());
+  }
+  VerifyReport r = Verify();
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.finding->problem, HasSubstr("head for size 1000 is not signed by the log key"));
+}
+
+TEST_F(TamperTest, RebuiltHistoryIsCaughtByAKeptHeadAndConsistency) {
+  // Whoever holds the log key rebuilds the log with record 10 different.
+  accord::testing::TempDir other;
+  const std::string rebuilt = other.Path("rebuilt");
+  {
+    TestLog log(rebuilt, *crypto::SigningKey::FromSeed(key_seed_));
+    std::vector<v1::AuditRecord> records;
+    for (uint64_t i = 0; i < kSize; ++i) {
+      records.push_back(SampleRecord(i));
+      if (i == 10) records.back().set_recipient("someone_else");
+    }
+    ASSERT_TRUE(log.Append(std::move(records)).ok());
+    // A consistency proof from the rebuilt log does not connect to the kept head.
+    v1::TreeHead kept = *VerifySignedTreeHead(kept_, public_key_);
+    v1::TreeHead now = *VerifySignedTreeHead(*log.log().LatestSignedHead(), public_key_);
+    absl::Status s = VerifyConsistency(*log.log().ProveConsistency(kKeptSize, kSize), kept.root_hash(), now.root_hash());
+    EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated) << s;
+    EXPECT_THAT(std::string(s.message()), HasSubstr("history was changed"));
+  }
+  VerifyOptions options;
+  options.log_public_key = public_key_;
+  absl::StatusOr<VerifyReport> alone = VerifyDataDirectory(rebuilt, options);
+  ASSERT_TRUE(alone.ok());
+  EXPECT_TRUE(alone->ok()) << "a rebuilt log is self-consistent; only a kept head can tell";
+  options.kept_heads.push_back(kept_);
+  absl::StatusOr<VerifyReport> r = VerifyDataDirectory(rebuilt, options);
+  ASSERT_TRUE(r.ok());
+  ExpectFinding(*r, 0, "the log's history differs from a head you kept: the first 600 records hash to");
+}
+
+TEST_F(TamperTest, LogSignedByAnotherKeyIsNamed) {
+  accord::testing::TempDir other;
+  {
+    TestLog log(other.Path("other"));
+    log.Fill(50);
+  }
+  VerifyOptions options;
+  options.log_public_key = public_key_;
+  absl::StatusOr<VerifyReport> r = VerifyDataDirectory(other.Path("other"), options);
+  ASSERT_TRUE(r.ok());
+  ASSERT_FALSE(r->ok());
+  EXPECT_THAT(r->finding->problem, HasSubstr("not the partnership's log key"));
+}
+
+TEST_F(TamperTest, HiddenAndInventedIndexEntriesAreNamed) {
+  {
+    Disk disk(dir_);
+    disk.DeleteIf(disk.cfs().index, [](std::string_view k) { return k[0] == 's' && *LeafOfIndexKey(k) == 123; });
+  }
+  ExpectFinding(Verify(), 123, "record 123 is hidden from who-saw queries");
+  {
+    Disk disk(dir_);
+    const std::string leaf = disk.Get(disk.cfs().leaves, LeafKey(123));
+    absl::StatusOr<RecordFields> f = ReadRecordFields(leaf);
+    for (const std::string& k : IndexKeys(*f, 123)) disk.Put(disk.cfs().index, k, "");
+    disk.Put(disk.cfs().index, AgencyPrefix("police") + Be64(124), "");
+  }
+  ExpectFinding(Verify(), 124, "index holds an entry");
+}
+
+TEST_F(TamperTest, KeptHeadWithABadSignatureIsRefused) {
+  VerifyOptions options;
+  options.log_public_key = public_key_;
+  v1::SignedTreeHead bad = kept_;
+  bad.mutable_signature()->back() ^= 1;
+  options.kept_heads.push_back(bad);
+  absl::StatusOr<VerifyReport> r = VerifyDataDirectory(dir_, options);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("kept head 1"));
+  EXPECT_EQ(VerifyDataDirectory(tmp_.Path("nowhere"), options).status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace accord::audit
