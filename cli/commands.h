@@ -16,6 +16,7 @@ int RunDemoCommand(const std::vector<std::string>& args);         // demo_comman
 int RunMeetingCommand(const std::vector<std::string>& args);      // meeting_command.cc
 int RunSendCommand(const std::vector<std::string>& args);         // send_command.cc
 int RunInboxCommand(const std::vector<std::string>& args);        // inbox_command.cc
+int RunPseudonymCommand(const std::vector<std::string>& args);    // pseudonym_command.cc
 
 }  // namespace accord::cli
 

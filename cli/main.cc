@@ -17,6 +17,7 @@ constexpr char kUsage[] =
     "  meeting pack --as AGENCY --meeting ID     pull, open and render this agency's meeting pack\n"
     "  send --as AGENCY EVENT.yaml               seal and publish one event\n"
     "  inbox DIR                                 list the events an agency has received\n"
+    "  pseudonym --as AGENCY --family --given --dob   a subject's pseudonym (for who-saw)\n"
     "\n"
     "Run 'accord <group> --help' for the options of a group.\n";
 
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
   if (group == "meeting") return accord::cli::RunMeetingCommand(rest);
   if (group == "send") return accord::cli::RunSendCommand(rest);
   if (group == "inbox") return accord::cli::RunInboxCommand(rest);
+  if (group == "pseudonym") return accord::cli::RunPseudonymCommand(rest);
   std::fprintf(stderr, "accord: unknown group '%s'\n\n%s", group.c_str(), kUsage);
   return 2;
 }
