@@ -1,0 +1,220 @@
+// The `accord audit` commands as an auditor runs them: the built binary on a
+// real broker database, with exit codes 0 (ok), 1 (verification failed) and
+// 2 (bad usage or input).
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "broker/audit/storage_layout.h"
+#include "crypto/key_file.h"
+#include "crypto/partnership.h"
+#include "tests/broker/audit/test_log.h"
+#include "tests/testing/temp_dir.h"
+
+namespace accord::audit {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+struct Result {
+  int code = -1;
+  std::string output;  // stdout and stderr
+};
+
+std::string Quote(const std::string& s) { return "'" + absl::StrReplaceAll(s, {{"'", "'\\''"}}) + "'"; }
+
+Result Accord(const std::vector<std::string>& args) {
+  std::string command = Quote(ACCORD_BINARY_DIR "/cli/accord");
+  for (const std::string& a : args) absl::StrAppend(&command, " ", Quote(a));
+  absl::StrAppend(&command, " 2>&1");
+  Result r;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return r;
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.output.append(buf, n);
+  const int status = ::pclose(pipe);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void WriteAll(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+// Replaces one hex digit on the line starting with `prefix`.
+std::string FlipHexOnLine(std::string text, const std::string& prefix) {
+  const std::size_t line = text.find("\n" + prefix + " ");
+  EXPECT_NE(line, std::string::npos) << prefix;
+  const std::size_t at = line + prefix.size() + 12;
+  text[at] = text[at] == '0' ? '1' : '0';
+  return text;
+}
+
+class AuditCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::filesystem::create_directories(tmp_.Path("partnership/public"));
+    {
+      testing::TestLog log(data_);
+      log.Fill(100, 6, 1);  // a head at 100
+      std::vector<v1::AuditRecord> ten;
+      for (uint64_t i = 100; i < 110; ++i) ten.push_back(testing::SampleRecord(i));
+      ASSERT_TRUE(log.Append(std::move(ten)).ok());  // none at 101..109
+      log.Fill(300, 6, 2);  // ... and one at 300
+      ASSERT_TRUE(crypto::WriteSigningPublicKey(log_pub_, log.key().public_key()).ok());
+    }
+    // Another partnership's log key, for the wrong-key cases.
+    auto other = crypto::SigningKey::Generate();
+    ASSERT_TRUE(crypto::WriteSigningPublicKey(other_pub_, other->public_key()).ok());
+  }
+
+  accord::testing::TempDir tmp_;
+  const std::string data_ = tmp_.Path("broker-data");
+  const std::string partnership_ = tmp_.Path("partnership");
+  const std::string log_pub_ = crypto::PartnershipPaths(partnership_).LogPublicKey();
+  const std::string other_pub_ = tmp_.Path("other-log.pub");
+};
+
+TEST_F(AuditCliTest, HelpAndBadUsage) {
+  EXPECT_EQ(Accord({"audit", "--help"}).code, 0);
+  for (const char* cmd : {"verify", "who-saw", "prove", "check-proof", "head"}) {
+    Result r = Accord({"audit", cmd, "--help"});
+    EXPECT_EQ(r.code, 0) << cmd;
+    EXPECT_THAT(r.output, HasSubstr(absl::StrCat("usage: accord audit ", cmd))) << cmd;
+  }
+  EXPECT_EQ(Accord({"audit"}).code, 2);
+  EXPECT_EQ(Accord({"audit", "rewrite"}).code, 2);
+  EXPECT_EQ(Accord({"audit", "verify"}).code, 2);
+  EXPECT_EQ(Accord({"audit", "verify", "--data", data_, "--bogus"}).code, 2);
+  Result r = Accord({"audit", "verify", "--data", data_});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.output, HasSubstr("--partnership PDIR or --log-key FILE"));
+  r = Accord({"audit", "verify", "--data", tmp_.Path("nothing-here"), "--partnership", partnership_});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.output, HasSubstr("not a RocksDB data directory"));
+  EXPECT_EQ(Accord({"audit", "prove", "--data", data_, "--leaf", "1", "--from-size", "100", "--out", "-"}).code, 2);
+  r = Accord({"audit", "prove", "--data", data_, "--leaf", "1", "--size", "105", "--out", "-"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.output, HasSubstr("no signed tree head for size 105"));
+  r = Accord({"audit", "who-saw", "--data", data_, "--action", "peeked"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.output, HasSubstr("unknown audit action 'peeked'"));
+  EXPECT_EQ(Accord({"audit", "who-saw", "--data", data_, "--from", "yesterday"}).code, 2);
+}
+
+TEST_F(AuditCliTest, VerifyPassesThenNamesTheTamperedRecord) {
+  Result r = Accord({"audit", "verify", "--data", data_, "--partnership", partnership_});
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("audit log verified: 300 records"));
+  EXPECT_THAT(r.output, HasSubstr("latest head  size 300"));
+  EXPECT_THAT(r.output, HasSubstr("entries match the records"));
+  EXPECT_EQ(Accord({"audit", "verify", "--data", data_, "--log-key", other_pub_}).code, 1);
+  {
+    auto db = AuditDatabase::OpenForWriting(data_);
+    ASSERT_TRUE(db.ok());
+    std::string record;
+    ASSERT_TRUE((*db)->db()->Get(rocksdb::ReadOptions(), (*db)->cfs().leaves, LeafKey(17), &record).ok());
+    record.back() ^= 1;
+    ASSERT_TRUE((*db)->db()->Put(rocksdb::WriteOptions(), (*db)->cfs().leaves, LeafKey(17), record).ok());
+  }
+  r = Accord({"audit", "verify", "--data", data_, "--partnership", partnership_});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.output, HasSubstr("FAILED verification at record 17"));
+  EXPECT_THAT(r.output, HasSubstr("record 17 was changed"));
+}
+
+TEST_F(AuditCliTest, InclusionProofRoundTripAndTamperedProofFails) {
+  const std::string proof = tmp_.Path("record-42.proof");
+  Result r = Accord({"audit", "prove", "--data", data_, "--leaf", "42", "--out", proof});
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("inclusion proof for record 42 in the log of size 300"));
+  r = Accord({"audit", "check-proof", proof, "--log-key", log_pub_});
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("OK: record 42 is in the audit log of size 300"));
+  EXPECT_THAT(r.output, HasSubstr("#42 "));
+
+  // Against the older head too.
+  r = Accord({"audit", "prove", "--data", data_, "--leaf", "42", "--size", "100", "--out", proof + ".100"});
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(Accord({"audit", "check-proof", proof + ".100", "--log-key", log_pub_}).code, 0);
+
+  const std::string text = ReadAll(proof);
+  for (const char* line : {"leaf", "hash", "head"}) {
+    WriteAll(proof + ".bad", FlipHexOnLine(text, line));
+    r = Accord({"audit", "check-proof", proof + ".bad", "--log-key", log_pub_});
+    EXPECT_EQ(r.code, 1) << "tampered " << line << ": " << r.output;
+    EXPECT_THAT(r.output, HasSubstr("does NOT verify")) << line;
+  }
+  // The notes are not trusted: editing them changes nothing that is checked.
+  WriteAll(proof + ".notes", absl::StrReplaceAll(text, {{"# record: #42", "# record: #43"}}));
+  r = Accord({"audit", "check-proof", proof + ".notes", "--log-key", log_pub_});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_THAT(r.output, HasSubstr("record #42 "));
+  r = Accord({"audit", "check-proof", proof, "--log-key", other_pub_});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.output, HasSubstr("not valid for this log key"));
+  WriteAll(proof + ".junk", "hello\n");
+  EXPECT_EQ(Accord({"audit", "check-proof", proof + ".junk", "--log-key", log_pub_}).code, 2);
+}
+
+TEST_F(AuditCliTest, ConsistencyProofAndKeptHeads) {
+  const std::string head = tmp_.Path("head-100");
+  Result r = Accord({"audit", "head", "--data", data_, "--size", "100", "--out", head});
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = Accord({"audit", "check-proof", head, "--log-key", log_pub_});
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("head   size 100"));
+
+  const std::string proof = tmp_.Path("100-to-300.proof");
+  r = Accord({"audit", "prove", "--data", data_, "--from-size", "100", "--out", proof});
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = Accord({"audit", "check-proof", proof, "--partnership", partnership_});
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("the log of size 100 is contained unchanged in the log of size 300"));
+  WriteAll(proof + ".bad", FlipHexOnLine(ReadAll(proof), "hash"));
+  EXPECT_EQ(Accord({"audit", "check-proof", proof + ".bad", "--log-key", log_pub_}).code, 1);
+
+  r = Accord({"audit", "verify", "--data", data_, "--partnership", partnership_, "--kept-head", head,
+              "--kept-head", proof, "--all-signatures", "--quiet"});
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("kept heads   3 agree with the log"));
+}
+
+TEST_F(AuditCliTest, WhoSawFormats) {
+  const std::string subject = testing::SubjectRef(5);
+  Result table = Accord({"audit", "who-saw", "--data", data_, "--subject", subject});
+  ASSERT_EQ(table.code, 0) << table.output;
+  EXPECT_THAT(table.output, HasSubstr("LEAF"));
+  // Subject 5 is on records 5, 36, 67, ...; of those the who-saw actions.
+  EXPECT_THAT(table.output, HasSubstr("\n5 "));
+  EXPECT_THAT(table.output, HasSubstr("\n36 "));
+  EXPECT_THAT(table.output, Not(HasSubstr("\n6 ")));
+  EXPECT_THAT(table.output, HasSubstr("Proofs are against the head of size 300"));
+
+  Result csv = Accord({"audit", "who-saw", "--data", data_, "--subject", subject, "--format", "csv",
+                       "--action", "withheld", "--action", "routed"});
+  ASSERT_EQ(csv.code, 0) << csv.output;
+  EXPECT_THAT(csv.output, HasSubstr("leaf_index,time,action,"));
+  EXPECT_THAT(csv.output, HasSubstr("\r\n98,"));  // 98 = 5 + 3*31, withheld (98 % 8 == 2 is routed)
+  Result json = Accord({"audit", "who-saw", "--data", data_, "--case", "case-4", "--agency", "police",
+                        "--from", "2026-05-28T20:00:00Z", "--format", "json", "--limit", "2"});
+  ASSERT_EQ(json.code, 0) << json.output;
+  EXPECT_THAT(json.output, HasSubstr("\"tree_size\":300"));
+  EXPECT_THAT(json.output, HasSubstr("\"leaf_index\""));
+  EXPECT_THAT(json.output, HasSubstr("\"proof\""));
+}
+
+}  // namespace
+}  // namespace accord::audit
