@@ -185,6 +185,22 @@ absl::StatusOr<crypto::OpenedEvent> AgencyClient::Open(const v1::Delivery& deliv
     return absl::UnauthenticatedError(
         absl::StrCat("sender key not trusted: ", sender.status().message()));
   }
+  if (delivery.notification_only()) {
+    // Told only that the event exists: the header comes without sections, so
+    // only its signature can be checked, and nothing is opened.
+    if (delivery.envelope().sections_size() != 0 || delivery.envelope().wraps_size() != 0) {
+      return absl::InvalidArgumentError("a notification-only delivery carries sections or key wraps");
+    }
+    if (auto s = crypto::VerifySignature(sender->signing_public_key(), crypto::kEventHeaderType,
+                                         delivery.envelope().header(), delivery.envelope().signature());
+        !s.ok()) {
+      return absl::UnauthenticatedError(absl::StrCat("event header signature invalid: ", s.message()));
+    }
+    crypto::OpenedEvent notice;
+    notice.header = std::move(claimed);
+    for (const v1::SectionRef& ref : notice.header.sections()) notice.not_for_me.push_back(ref.name());
+    return notice;
+  }
   return crypto::OpenEvent(delivery.envelope(), sender->signing_public_key(), identity_.agency,
                            *encryption_);
 }

@@ -163,6 +163,65 @@ TEST_F(BrokerTest, WithdrawnConsentStopsConsentBasedSharingButNotSafeguarding) {
   EXPECT_EQ(OpenedSections("childrens_services", still[0]), (Names{"children", "risk", "summary"}));
 }
 
+TEST_F(BrokerTest, OverridesReachTheAuditorAndNotificationsCarryNoSections) {
+  // Case relations are remembered from earlier events: probation referred.
+  TestEvent referral;
+  referral.id = "ref-1";
+  referral.kind = v1::EVENT_KIND_REFERRAL;
+  referral.risk = v1::RISK_LEVEL_HIGH;
+  referral.sections = {"summary", "detail"};
+  v1::CaseRelation referrer;
+  referrer.set_relation("referrer");
+  referrer.set_agency("probation");
+  referral.relations = {referrer};
+  ASSERT_TRUE(Publish("probation", referral).ok());
+
+  TestEvent alert;
+  alert.id = "alert-1";
+  alert.kind = v1::EVENT_KIND_RISK_ALERT;
+  alert.sections = {"summary", "risk", "detail", "override_justification"};
+  agents::AgencyClient& programme = Client("perpetrator_programme");
+  v1::EventHeader h = Header("perpetrator_programme", alert);
+  h.mutable_override()->set_reason("risk_to_child");
+  h.mutable_override()->mutable_authorised_by()->set_role("programme_manager");
+  h.mutable_override()->mutable_authorised_by()->set_staff_ref("s-77");
+  h.mutable_override()->set_justification_section("override_justification");
+  absl::StatusOr<v1::Envelope> env = programme.PlanAndSeal(h, Sections(alert), absl::Seconds(10));
+  ASSERT_TRUE(env.ok()) << env.status();
+  ASSERT_TRUE(programme.Publish(*env, absl::Seconds(10)).ok());
+
+  std::vector<v1::Delivery> auditor = Receive("auditor", 1, absl::Seconds(5));
+  ASSERT_EQ(auditor.size(), 1u) << "every override reaches the auditor";
+  EXPECT_EQ(OpenedSections("auditor", auditor[0]), (Names{"override_justification"}));
+  std::vector<v1::Delivery> probation = Receive("probation", 1, absl::Seconds(5));
+  ASSERT_EQ(probation.size(), 1u);
+  EXPECT_EQ(OpenedSections("probation", probation[0]), (Names{"detail", "risk", "summary"}));
+  v1::WhoSawQuery q;
+  q.set_event_id("alert-1");
+  q.add_actions(v1::AUDIT_ACTION_OVERRIDE_USED);
+  absl::StatusOr<v1::WhoSawResponse> used = WhoSaw(q);
+  ASSERT_TRUE(used.ok());
+  ASSERT_EQ(used->rows_size(), 1);
+  EXPECT_EQ(used->rows(0).record().override().authorised_by().staff_ref(), "s-77");
+
+  // Police may only be told that a referral outcome exists.
+  TestEvent outcome;
+  outcome.id = "outcome-1";
+  outcome.kind = v1::EVENT_KIND_REFERRAL_OUTCOME;
+  outcome.sections = {"summary", "detail"};
+  ASSERT_TRUE(Publish("perpetrator_programme", outcome).ok());
+  std::vector<v1::Delivery> police = Receive("police", 2, absl::Seconds(5));
+  ASSERT_EQ(police.size(), 2u) << "the override alert, then the notice";
+  const v1::Delivery& notice = police[1];
+  v1::EventHeader nh;
+  nh.ParseFromString(notice.envelope().header());
+  EXPECT_EQ(nh.event_id(), "outcome-1");
+  EXPECT_TRUE(notice.notification_only());
+  EXPECT_EQ(notice.envelope().sections_size(), 0);
+  EXPECT_EQ(notice.envelope().wraps_size(), 0);
+  EXPECT_TRUE(OpenedSections("police", notice).empty()) << "the header verifies; nothing to open";
+}
+
 TEST_F(BrokerTest, ConcurrentPublishersAndSubscribersDeliverEveryEventOncePerRecipient) {
   constexpr int kPublishers = 3;
   constexpr int kPerPublisher = 15;
