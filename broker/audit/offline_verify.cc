@@ -126,18 +126,19 @@ bool LogChecker::CheckNode(int level, uint64_t index, const Hash& h) {
     it->Seek(expected);
   }
   const uint64_t first = index << level;
-  const uint64_t last = first + (uint64_t{1} << level) - 1;
-  const std::string what = level == 0 ? absl::StrCat("record ", index)
-                                      : absl::StrCat("records ", first, "..", last);
+  auto what = [&] {
+    return level == 0 ? absl::StrCat("record ", index)
+                      : absl::StrCat("records ", first, "..", first + (uint64_t{1} << level) - 1);
+  };
   if (!it->Valid() || it->key() != rocksdb::Slice(expected)) {
-    return Fail(first, absl::StrCat("the stored hash of ", what, " (level ", level, ", index ", index,
+    return Fail(first, absl::StrCat("the stored hash of ", what(), " (level ", level, ", index ", index,
                                     ") is missing: the log's hashes were removed or rewritten"));
   }
   if (!Equal(it->value(), h)) {
     return Fail(first, level == 0 ? absl::StrCat("record ", index, " was changed: its hash is ", Short(AsView(h)),
                                                  "... but the hash stored when it was appended is ",
                                                  Short(it->value().ToStringView()), "...")
-                                  : absl::StrCat("the stored hash of ", what, " (level ", level,
+                                  : absl::StrCat("the stored hash of ", what(), " (level ", level,
                                                  ") does not match the records"));
   }
   it->Next();

@@ -3,58 +3,108 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/wire_format_lite.h"
 
 namespace accord::audit {
 namespace {
 
-using google::protobuf::io::CodedInputStream;
-using google::protobuf::internal::WireFormatLite;
-
 // Field numbers of v1::AuditRecord and its nested messages (audit.proto).
-constexpr int kSequence = 1, kAction = 2, kTime = 3, kActorAgency = 4, kEventId = 6,
-              kCaseRef = 8, kSubjects = 9, kRecipient = 10, kConsent = 15,
-              kConsentStatement = 22;
-constexpr int kTimestampSeconds = 1, kTimestampNanos = 2;
-constexpr int kSubjectRefRef = 1, kConsentReferenceSubject = 2, kConsentStatementSubject = 1;
+constexpr uint32_t kSequence = 1, kAction = 2, kTime = 3, kActorAgency = 4, kEventId = 6,
+                   kCaseRef = 8, kSubjects = 9, kRecipient = 10, kConsent = 15,
+                   kConsentStatement = 22;
+constexpr uint32_t kTimestampSeconds = 1, kTimestampNanos = 2;
+constexpr uint32_t kSubjectRefRef = 1, kConsentReferenceSubject = 2, kConsentStatementSubject = 1;
 
-// A length-delimited field's bytes as a view into `data`, advancing `in`.
-bool ReadBytes(CodedInputStream& in, std::string_view data, std::string_view* out) {
-  uint32_t length = 0;
-  if (!in.ReadVarint32(&length)) return false;
-  const int at = in.CurrentPosition();
-  if (length > data.size() - static_cast<std::size_t>(at)) return false;
-  *out = data.substr(static_cast<std::size_t>(at), length);
-  return in.Skip(static_cast<int>(length));
-}
+enum WireType : uint32_t { kVarint = 0, kFixed64 = 1, kBytes = 2, kStartGroup = 3, kEndGroup = 4, kFixed32 = 5 };
+constexpr int kMaxGroupDepth = 16;
 
-// Scans a message; `on_field(number, wire_type, in)` returns 1 if it consumed
+// Protobuf wire format, as the C++ parser reads it, for the handful of
+// fields the log needs; a hand-rolled reader because the offline verifier
+// runs it on every record and protobuf's CodedInputStream costs more to set
+// up than the whole scan.
+class WireReader {
+ public:
+  explicit WireReader(std::string_view data) : p_(data.data()), end_(data.data() + data.size()) {}
+  bool done() const { return p_ == end_; }
+
+  bool Varint(uint64_t* v) {
+    uint64_t result = 0;
+    for (int shift = 0; shift < 70; shift += 7) {  // at most 10 bytes
+      if (p_ == end_) return false;
+      const auto b = static_cast<uint8_t>(*p_++);
+      if (shift < 64) result |= uint64_t{b & 0x7fu} << shift;
+      if ((b & 0x80) == 0) {
+        *v = result;
+        return true;
+      }
+    }
+    return false;
+  }
+  // A field's tag; false at a malformed tag or field number 0.
+  bool Tag(uint32_t* number, uint32_t* type) {
+    uint64_t tag = 0;
+    if (!Varint(&tag) || tag > 0xffffffffu || (tag >> 3) == 0) return false;
+    *number = static_cast<uint32_t>(tag >> 3);
+    *type = static_cast<uint32_t>(tag & 7);
+    return true;
+  }
+  bool Bytes(std::string_view* out) {
+    uint64_t length = 0;
+    if (!Varint(&length) || length > static_cast<uint64_t>(end_ - p_)) return false;
+    *out = std::string_view(p_, static_cast<std::size_t>(length));
+    p_ += length;
+    return true;
+  }
+  bool Skip(uint32_t number, uint32_t type, int depth = 0) {
+    uint64_t ignored = 0;
+    std::string_view bytes;
+    switch (type) {
+      case kVarint: return Varint(&ignored);
+      case kFixed64: return Advance(8);
+      case kFixed32: return Advance(4);
+      case kBytes: return Bytes(&bytes);
+      case kStartGroup: {
+        if (depth >= kMaxGroupDepth) return false;
+        uint32_t n = 0, t = 0;
+        while (Tag(&n, &t)) {
+          if (t == kEndGroup) return n == number;
+          if (!Skip(n, t, depth + 1)) return false;
+        }
+        return false;
+      }
+      default: return false;  // a stray end-group, or wire types 6 and 7
+    }
+  }
+
+ private:
+  bool Advance(std::ptrdiff_t n) {
+    if (end_ - p_ < n) return false;
+    p_ += n;
+    return true;
+  }
+  const char* p_;
+  const char* end_;
+};
+
+// Scans a message; `on_field(number, type, reader)` returns 1 if it consumed
 // the field, 0 to skip it, -1 on malformed input.
 template <typename OnField>
 bool Scan(std::string_view data, OnField on_field) {
-  CodedInputStream in(reinterpret_cast<const uint8_t*>(data.data()), static_cast<int>(data.size()));
-  in.SetRecursionLimit(8);
-  while (in.CurrentPosition() < static_cast<int>(data.size())) {
-    const uint32_t tag = in.ReadTag();
-    if (tag == 0) return false;  // truncated varint or the invalid field number 0
-    const int number = WireFormatLite::GetTagFieldNumber(tag);
-    const auto type = WireFormatLite::GetTagWireType(tag);
+  WireReader in(data);
+  uint32_t number = 0, type = 0;
+  while (!in.done()) {
+    if (!in.Tag(&number, &type)) return false;
     const int consumed = on_field(number, type, in);
     if (consumed < 0) return false;
-    if (consumed == 0 && !WireFormatLite::SkipField(&in, tag)) return false;
+    if (consumed == 0 && !in.Skip(number, type)) return false;
   }
   return true;
 }
 
-constexpr auto kVarint = WireFormatLite::WIRETYPE_VARINT;
-constexpr auto kBytes = WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
-
 // A string field inside a nested message, e.g. SubjectRef.ref.
-bool ReadNestedString(std::string_view message, int field, std::string_view* out) {
-  return Scan(message, [&](int number, auto type, CodedInputStream& in) -> int {
+bool ReadNestedString(std::string_view message, uint32_t field, std::string_view* out) {
+  return Scan(message, [&](uint32_t number, uint32_t type, WireReader& in) -> int {
     if (number != field || type != kBytes) return 0;
-    return ReadBytes(in, message, out) ? 1 : -1;
+    return in.Bytes(out) ? 1 : -1;
   });
 }
 
@@ -102,11 +152,11 @@ absl::StatusOr<RecordFields> ReadRecordFields(std::string_view leaf) {
   std::string_view consent_subject, statement_subject;
   int64_t seconds = 0;
   int32_t nanos = 0;
-  const bool ok = Scan(leaf, [&](int number, auto type, CodedInputStream& in) -> int {
+  const bool ok = Scan(leaf, [&](uint32_t number, uint32_t type, WireReader& in) -> int {
     std::string_view bytes;
     uint64_t v = 0;
     if (type == kVarint && (number == kSequence || number == kAction)) {
-      if (!in.ReadVarint64(&v)) return -1;
+      if (!in.Varint(&v)) return -1;
       if (number == kSequence) f.sequence = v;
       if (number == kAction) f.action = static_cast<int>(static_cast<int32_t>(v));
       return 1;
@@ -114,32 +164,32 @@ absl::StatusOr<RecordFields> ReadRecordFields(std::string_view leaf) {
     if (type != kBytes) return 0;
     switch (number) {
       case kTime:
-        if (!ReadBytes(in, leaf, &bytes)) return -1;
-        return Scan(bytes, [&](int n, auto t, CodedInputStream& tin) -> int {
+        if (!in.Bytes(&bytes)) return -1;
+        return Scan(bytes, [&](uint32_t n, uint32_t t, WireReader& tin) -> int {
                  if (t != kVarint || (n != kTimestampSeconds && n != kTimestampNanos)) return 0;
                  uint64_t x = 0;
-                 if (!tin.ReadVarint64(&x)) return -1;
+                 if (!tin.Varint(&x)) return -1;
                  if (n == kTimestampSeconds) seconds = static_cast<int64_t>(x);
                  if (n == kTimestampNanos) nanos = static_cast<int32_t>(x);
                  return 1;
                })
                    ? 1
                    : -1;
-      case kActorAgency: return ReadBytes(in, leaf, &f.actor_agency) ? 1 : -1;
-      case kEventId: return ReadBytes(in, leaf, &f.event_id) ? 1 : -1;
-      case kCaseRef: return ReadBytes(in, leaf, &f.case_ref) ? 1 : -1;
-      case kRecipient: return ReadBytes(in, leaf, &f.recipient) ? 1 : -1;
+      case kActorAgency: return in.Bytes(&f.actor_agency) ? 1 : -1;
+      case kEventId: return in.Bytes(&f.event_id) ? 1 : -1;
+      case kCaseRef: return in.Bytes(&f.case_ref) ? 1 : -1;
+      case kRecipient: return in.Bytes(&f.recipient) ? 1 : -1;
       case kSubjects: {
         std::string_view ref;
-        if (!ReadBytes(in, leaf, &bytes) || !ReadNestedString(bytes, kSubjectRefRef, &ref)) return -1;
+        if (!in.Bytes(&bytes) || !ReadNestedString(bytes, kSubjectRefRef, &ref)) return -1;
         f.subject_refs.push_back(ref);
         return 1;
       }
       case kConsent:
-        if (!ReadBytes(in, leaf, &bytes)) return -1;
+        if (!in.Bytes(&bytes)) return -1;
         return ReadNestedString(bytes, kConsentReferenceSubject, &consent_subject) ? 1 : -1;
       case kConsentStatement:
-        if (!ReadBytes(in, leaf, &bytes)) return -1;
+        if (!in.Bytes(&bytes)) return -1;
         return ReadNestedString(bytes, kConsentStatementSubject, &statement_subject) ? 1 : -1;
       default:
         return 0;

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 
 namespace accord::audit {
@@ -36,7 +37,7 @@ struct RecordFields {
   std::string_view event_id;
   std::string_view case_ref;
   // subjects[].ref, consent.subject_ref and consent_statement.subject_ref.
-  std::vector<std::string_view> subject_refs;
+  absl::InlinedVector<std::string_view, 4> subject_refs;
 };
 
 // Reads `leaf` as protobuf wire format (last value wins, as in a full parse).
