@@ -1,0 +1,225 @@
+// The audit log's costs (docs/audit.md §Performance):
+//   - appends with synced writes, 1 and 8 records per batch;
+//   - inclusion and consistency proofs in a 10-million-record log;
+//   - who-saw for a subject with ~20 records in that log (target < 50 ms);
+//   - offline verification throughput (target >= 1M records/s on one core).
+// The 10M log is built once (unsynced 10k-record batches, a few minutes) into
+// $ACCORD_BENCH_AUDIT_DIR or /tmp/accord-bench-audit-10m and reused.
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "broker/audit/audit_db.h"
+#include "broker/audit/audit_log.h"
+#include "broker/audit/offline_verify.h"
+#include "broker/audit/record_format.h"
+#include "crypto/hash.h"
+#include "crypto/key_file.h"
+
+namespace accord::audit {
+namespace {
+
+constexpr uint64_t kBigLog = 10'000'000;
+constexpr uint64_t kSubjectsPerRole = 500'000;  // 1.25M events x 2 subjects / 1M subjects: ~20 records each
+constexpr int64_t kStart = 1780000000;
+
+std::string SubjectRef(uint64_t n) { return crypto::Hex(crypto::Sha256(absl::StrCat("subject ", n))); }
+
+uint64_t Mix(uint64_t x) {  // splitmix64: a fixed, seedless scatter
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// Record i of a realistic log: events of eight records each (received, routed
+// twice, withheld, delivered, acknowledged, notified, pack pulled), each event
+// about one victim and one perpetrator drawn from a million subjects.
+v1::AuditRecord Record(uint64_t i) {
+  static const v1::AuditAction kActions[] = {
+      v1::AUDIT_ACTION_EVENT_RECEIVED, v1::AUDIT_ACTION_ROUTED,    v1::AUDIT_ACTION_ROUTED,
+      v1::AUDIT_ACTION_WITHHELD,       v1::AUDIT_ACTION_DELIVERED, v1::AUDIT_ACTION_ACKNOWLEDGED,
+      v1::AUDIT_ACTION_NOTIFIED,       v1::AUDIT_ACTION_MEETING_PACK_PULLED};
+  static const char* const kAgencies[] = {"south_wales_police", "probation", "idva_service", "childrens_services",
+                                          "perpetrator_programme", "housing", "health"};
+  const uint64_t event = i / 8;
+  v1::AuditRecord r;
+  r.set_action(kActions[i % 8]);
+  *r.mutable_time() = ToTimestamp(absl::FromUnixSeconds(kStart + static_cast<int64_t>(i)));
+  r.set_actor_agency(kAgencies[event % 7]);
+  r.mutable_actor()->set_role("police_officer");
+  r.mutable_actor()->set_staff_ref(absl::StrCat("s-", event % 997));
+  r.set_event_id(absl::StrCat("ev-", event));
+  r.set_event_kind(v1::EVENT_KIND_DOMESTIC_INCIDENT);
+  r.set_case_ref(absl::StrCat("case-", event / 3));
+  for (int role = 0; role < 2; ++role) {
+    v1::SubjectRef* s = r.add_subjects();
+    s->set_ref(SubjectRef(role * kSubjectsPerRole + Mix(event * 2 + static_cast<uint64_t>(role)) % kSubjectsPerRole));
+    s->set_role(role == 0 ? v1::SUBJECT_ROLE_VICTIM : v1::SUBJECT_ROLE_PERPETRATOR);
+  }
+  if (i % 8 != 0) r.set_recipient(kAgencies[(event + i) % 7]);
+  if (r.action() == v1::AUDIT_ACTION_ROUTED) {
+    r.add_sections("summary");
+    r.add_sections("risk");
+    r.add_rule_ids("high-risk");
+    r.add_bases(v1::LAWFUL_BASIS_SAFEGUARDING_ADULTS);
+  }
+  r.set_policy_hash(std::string(64, 'c'));
+  r.set_envelope_sha256(std::string(32, '\x5a'));
+  return r;
+}
+
+// The 10M log, built on first use.
+struct BigLog {
+  std::string dir;
+  std::string public_key;
+};
+
+const BigLog& GetBigLog() {
+  static const BigLog log = [] {
+    const char* env = std::getenv("ACCORD_BENCH_AUDIT_DIR");
+    BigLog out{env != nullptr ? env : "/tmp/accord-bench-audit-10m", ""};
+    const std::string done = out.dir + "/BENCH_COMPLETE";
+    const std::string key_file = out.dir + "/bench-log.key";
+    if (!std::filesystem::exists(done)) {
+      std::filesystem::remove_all(out.dir);
+      std::filesystem::create_directories(out.dir);
+      auto key = crypto::SigningKey::Generate();
+      if (!key.ok() || !crypto::WriteSigningKey(key_file, *key).ok()) std::abort();
+      auto db = AuditDatabase::OpenForWriting(out.dir);
+      if (!db.ok()) std::abort();
+      auto appender = AuditLog::Open((*db)->db(), (*db)->cfs(), *std::move(key));
+      if (!appender.ok()) std::abort();
+      rocksdb::WriteOptions fast;
+      fast.disableWAL = true;  // flushed below; a crash means rebuilding
+      std::fprintf(stderr, "building the 10M-record audit log in %s ...\n", out.dir.c_str());
+      for (uint64_t i = 0; i < kBigLog; i += 10000) {
+        std::vector<v1::AuditRecord> batch;
+        for (uint64_t j = i; j < i + 10000; ++j) batch.push_back(Record(j));
+        rocksdb::WriteBatch wb;
+        auto staged = (*appender)->Stage(std::move(batch), &wb, absl::FromUnixSeconds(kStart) + absl::Seconds(i));
+        if (!staged.ok() || !(*db)->db()->Write(fast, &wb).ok()) std::abort();
+        (*appender)->Commit(*staged);
+        if ((i / 10000) % 100 == 99) std::fprintf(stderr, "  %llu records\n", static_cast<unsigned long long>(i + 10000));
+      }
+      rocksdb::FlushOptions flush;
+      for (auto* cf : {(*db)->cfs().leaves, (*db)->cfs().nodes, (*db)->cfs().index, (*db)->cfs().heads}) {
+        if (!(*db)->db()->Flush(flush, cf).ok()) std::abort();
+      }
+      if (!(*db)->db()->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr).ok()) std::abort();
+      std::ofstream(done) << kBigLog << "\n";
+    }
+    auto key = crypto::ReadSigningKey(key_file);
+    if (!key.ok()) std::abort();
+    out.public_key = key->public_key();
+    // For trying the CLI on it: accord audit verify --data DIR --log-key DIR/bench-log.pub
+    if (!std::filesystem::exists(out.dir + "/bench-log.pub") &&
+        !crypto::WriteSigningPublicKey(out.dir + "/bench-log.pub", out.public_key).ok()) {
+      std::abort();
+    }
+    return out;
+  }();
+  return log;
+}
+
+// A read-only view of the 10M log, kept open across benchmarks.
+struct OpenBigLog {
+  std::unique_ptr<AuditDatabase> db;
+  std::unique_ptr<AuditLog> log;
+};
+OpenBigLog& BigLogReader() {
+  static OpenBigLog open = [] {
+    OpenBigLog o;
+    o.db = *AuditDatabase::OpenReadOnly(GetBigLog().dir);
+    o.log = *AuditLog::Open(o.db->db(), o.db->cfs(), std::nullopt);
+    return o;
+  }();
+  return open;
+}
+
+void BM_AppendSynced(benchmark::State& state) {
+  const std::string dir = absl::StrCat("/tmp/accord-bench-audit-append-", ::getpid());
+  std::filesystem::remove_all(dir);
+  {
+    auto db = AuditDatabase::OpenForWriting(dir);
+    auto log = AuditLog::Open((*db)->db(), (*db)->cfs(), *crypto::SigningKey::Generate());
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    const auto per_batch = static_cast<uint64_t>(state.range(0));
+    uint64_t next = 0;
+    for (auto _ : state) {
+      std::vector<v1::AuditRecord> records;
+      for (uint64_t i = 0; i < per_batch; ++i) records.push_back(Record(next++));
+      rocksdb::WriteBatch wb;
+      auto staged = (*log)->Stage(std::move(records), &wb, absl::Now());
+      if (!staged.ok() || !(*db)->db()->Write(sync, &wb).ok()) state.SkipWithError("append failed");
+      (*log)->Commit(*staged);
+    }
+    state.SetItemsProcessed(static_cast<int64_t>(next));
+  }
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_AppendSynced)->Arg(1)->Arg(8)->UseRealTime();
+
+void BM_ProveInclusion10M(benchmark::State& state) {
+  const AuditLog& log = *BigLogReader().log;
+  std::mt19937_64 rng(1);
+  for (auto _ : state) {
+    auto proof = log.ProveInclusion(rng() % kBigLog, kBigLog);
+    if (!proof.ok()) state.SkipWithError("proof failed");
+    benchmark::DoNotOptimize(proof);
+  }
+}
+BENCHMARK(BM_ProveInclusion10M)->Unit(benchmark::kMicrosecond);
+
+void BM_ProveConsistency10M(benchmark::State& state) {
+  const AuditLog& log = *BigLogReader().log;
+  std::mt19937_64 rng(2);
+  for (auto _ : state) {
+    auto proof = log.ProveConsistency(1 + rng() % (kBigLog - 1), kBigLog);
+    if (!proof.ok()) state.SkipWithError("proof failed");
+    benchmark::DoNotOptimize(proof);
+  }
+}
+BENCHMARK(BM_ProveConsistency10M)->Unit(benchmark::kMicrosecond);
+
+// Who saw anything about one subject (~20 records, ~15 of them who-saw
+// actions), each row with its inclusion proof.
+void BM_WhoSawSubject10M(benchmark::State& state) {
+  const AuditLog& log = *BigLogReader().log;
+  std::mt19937_64 rng(3);
+  int64_t rows = 0;
+  for (auto _ : state) {
+    v1::WhoSawQuery q;
+    q.set_subject_ref(SubjectRef(rng() % (2 * kSubjectsPerRole)));
+    auto result = log.Query(q);
+    if (!result.ok()) state.SkipWithError("query failed");
+    rows += static_cast<int64_t>(result->size());
+  }
+  state.counters["rows_per_query"] = static_cast<double>(rows) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_WhoSawSubject10M)->Unit(benchmark::kMillisecond);
+
+// `accord audit verify` over the whole 10M log, on this thread only.
+void Verify(benchmark::State& state, bool check_index) {
+  const BigLog& big = GetBigLog();
+  for (auto _ : state) {
+    VerifyOptions options;
+    options.log_public_key = big.public_key;
+    options.check_index = check_index;
+    auto report = VerifyDataDirectory(big.dir, options);
+    if (!report.ok() || !report->ok() || report->records != kBigLog) state.SkipWithError("verify failed");
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBigLog));
+}
+void BM_Verify10M(benchmark::State& state) { Verify(state, /*check_index=*/false); }
+void BM_Verify10MWithIndex(benchmark::State& state) { Verify(state, /*check_index=*/true); }
+BENCHMARK(BM_Verify10M)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK(BM_Verify10MWithIndex)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+
+}  // namespace
+}  // namespace accord::audit
