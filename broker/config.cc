@@ -86,7 +86,8 @@ absl::StatusOr<BrokerConfig> Parse(const std::string& path, const YAML::Node& ro
   if (const YAML::Node l = root["limits"]) {
     if (auto s = CheckKeys(path, l,
                            {"max_envelope_bytes", "max_sections", "max_subjects", "max_wraps",
-                            "max_header_bytes", "max_event_id_length", "max_pack_events"},
+                            "max_header_bytes", "max_event_id_length", "max_pack_events",
+                            "max_signing_age_hours"},
                            "limits");
         !s.ok()) {
       return s;
@@ -98,7 +99,8 @@ absl::StatusOr<BrokerConfig> Parse(const std::string& path, const YAML::Node& ro
                    ReadPositive(path, l, "max_wraps", &m.max_wraps),
                    ReadPositive(path, l, "max_header_bytes", &m.max_header_bytes),
                    ReadPositive(path, l, "max_event_id_length", &m.max_event_id_length),
-                   ReadPositive(path, l, "max_pack_events", &m.max_pack_events)}) {
+                   ReadPositive(path, l, "max_pack_events", &m.max_pack_events),
+                   ReadPositive(path, l, "max_signing_age_hours", &m.max_signing_age_hours)}) {
       if (!s.ok()) return s;
     }
     if (m.max_envelope_bytes > (64u << 20)) {

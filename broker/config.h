@@ -20,6 +20,10 @@ struct Limits {
   uint64_t max_header_bytes = 16u << 10;
   int max_event_id_length = 128;
   int max_pack_events = 2000;              // per meeting pack
+  // How long a sealed event may wait in an agency's store-and-forward queue:
+  // a header signed earlier than this is refused (bounds backdating with a
+  // stolen, since expired key).
+  int max_signing_age_hours = 168;
 };
 
 struct MeetingConfig {

@@ -28,9 +28,9 @@ google::protobuf::Timestamp ToProto(absl::Time t) {
   return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
 }
 
-absl::Time EventTime(const v1::EventHeader& h, absl::Time fallback) {
-  if (!h.has_occurred_at()) return fallback;
-  return absl::FromUnixSeconds(h.occurred_at().seconds());
+absl::Time SigningTime(const v1::EventHeader& h, absl::Time fallback) {
+  if (!h.has_signed_at()) return fallback;
+  return absl::FromUnixSeconds(h.signed_at().seconds());
 }
 
 bool ValidEventId(const std::string& id, int max_len) {
@@ -195,8 +195,19 @@ absl::StatusOr<Exchange::Checked> Exchange::Verify(const std::string& caller,
     }
   }
   const absl::Time now = ctx_.now();
+  const absl::Time signed_at = SigningTime(h, now);
+  if (signed_at > now + absl::Minutes(5)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "header signed_at ", absl::FormatTime(absl::RFC3339_sec, signed_at, absl::UTCTimeZone()),
+        " is in the future; check the sender's clock"));
+  }
+  if (signed_at < now - absl::Hours(lim.max_signing_age_hours)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "header was signed more than ", lim.max_signing_age_hours,
+        " hours ago (limits.max_signing_age_hours): seal it again"));
+  }
   absl::StatusOr<v1::DirectoryEntry> sender =
-      ctx_.directory->verified().ForSigningKey(h.sender(), h.signing_key_id(), EventTime(h, now));
+      ctx_.directory->verified().ForSigningKey(h.sender(), h.signing_key_id(), signed_at);
   if (!sender.ok()) {
     return absl::UnauthenticatedError(absl::StrCat("signing key '", h.signing_key_id(), "' of '",
                                                    h.sender(), "' is not trusted: ", sender.status().message()));

@@ -14,9 +14,10 @@ void SetDeadline(grpc::ClientContext* ctx, absl::Duration timeout) {
   ctx->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
 }
 
-absl::Time EventTime(const v1::EventHeader& h) {
-  if (!h.has_occurred_at()) return absl::Now();
-  return absl::FromUnixSeconds(h.occurred_at().seconds());
+// The time the sender's key must have been valid: when it signed.
+absl::Time SigningTime(const v1::EventHeader& h) {
+  if (!h.has_signed_at()) return absl::Now();
+  return absl::FromUnixSeconds(h.signed_at().seconds());
 }
 
 }  // namespace
@@ -145,6 +146,7 @@ absl::StatusOr<v1::Envelope> AgencyClient::PlanAndSeal(
     if (!key.sections.empty()) recipients.push_back(std::move(key));
   }
   header.set_policy_version(plan.policy_version());
+  header.mutable_signed_at()->set_seconds(absl::ToUnixSeconds(now));
   absl::StatusOr<v1::Envelope> envelope = crypto::SealEvent(header, sections, recipients, *signing_);
   if (envelope.ok() && plan_out != nullptr) *plan_out = std::move(plan);
   return envelope;
@@ -180,7 +182,7 @@ absl::StatusOr<crypto::OpenedEvent> AgencyClient::Open(const v1::Delivery& deliv
     return absl::InvalidArgumentError("delivered header does not parse");
   }
   absl::StatusOr<v1::DirectoryEntry> sender =
-      directory->ForSigningKey(claimed.sender(), claimed.signing_key_id(), EventTime(claimed));
+      directory->ForSigningKey(claimed.sender(), claimed.signing_key_id(), SigningTime(claimed));
   if (!sender.ok()) {
     return absl::UnauthenticatedError(
         absl::StrCat("sender key not trusted: ", sender.status().message()));
