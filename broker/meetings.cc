@@ -141,7 +141,9 @@ absl::StatusOr<v1::MeetingPack> Meetings::PullPack(const std::string& caller, co
     CaseBuild& cb = cases[h.case_ref()];
     cb.pack.set_case_ref(h.case_ref());
     cb.pack.set_risk_level(std::max(cb.pack.risk_level(), h.risk().level()));
-    const absl::Time at = h.has_occurred_at() ? absl::FromUnixSeconds(h.occurred_at().seconds()) : accepted;
+    // Recency is when the partnership learned of it: a re-offence reported
+    // late is still news, and a sender cannot raise its priority by dating it.
+    const absl::Time at = accepted;
     cb.scored.push_back({h.kind(), at});
     cb.latest = std::max(cb.latest, at);
     *cb.pack.add_deliveries() = *std::move(d);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -22,6 +23,28 @@ std::string KindName(v1::EventKind kind) {
   std::transform(name.begin(), name.end(), name.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return name;
+}
+
+// "\n    -> probation: summary, risk\n    x  perpetrator_programme: victim_contact (rule)".
+std::string PlanSummary(const v1::SharePlan& plan) {
+  std::string out;
+  for (const v1::RecipientPlan& r : plan.recipients()) {
+    std::vector<std::string> sections;
+    for (const v1::SectionGrant& g : r.decision().grants()) sections.push_back(g.section());
+    absl::StrAppend(&out, "\n    -> ", r.decision().recipient(), ": ",
+                    r.decision().notification_only() ? "told it exists, no sections"
+                                                     : absl::StrJoin(sections, ", "),
+                    r.decision().via_override() ? "  [safeguarding override]" : "");
+  }
+  std::map<std::string, std::vector<std::string>> refused;
+  for (const v1::Withholding& w : plan.withheld()) {
+    refused[w.recipient()].push_back(absl::StrCat(w.section().empty() ? "everything" : w.section(),
+                                                  w.rule_id() == "default-deny" ? "" : absl::StrCat(" (", w.rule_id(), ")")));
+  }
+  for (const auto& [agency, what] : refused) {
+    absl::StrAppend(&out, "\n    x  ", agency, ": ", absl::StrJoin(what, ", "));
+  }
+  return out;
 }
 
 }  // namespace
@@ -116,9 +139,11 @@ absl::Status Agent::Publish(const std::function<bool()>& keep_going) {
   };
   return publisher_->Drain(keep, [this](const PublishOutcome& o) {
     if (o.accepted) {
-      Log(absl::StrCat("published ", o.event_id, " (", o.source, "): broker sequence ",
-                       o.receipt.sequence(), ", audit leaf ", o.receipt.audit_leaf_index(),
-                       o.receipt.duplicate() ? " (already had it)" : ""));
+      std::string line = absl::StrCat("published ", o.event_id, " (", o.source, "): broker sequence ",
+                                      o.receipt.sequence(), ", audit leaf ", o.receipt.audit_leaf_index(),
+                                      o.receipt.duplicate() ? " (already had it)" : "");
+      if (o.plan.has_value()) absl::StrAppend(&line, PlanSummary(*o.plan));
+      Log(line);
     } else {
       Log(absl::StrCat("REFUSED ", o.event_id, " (", o.source, "): ", o.error.ToString()));
     }

@@ -42,8 +42,9 @@ absl::Status Publisher::SendOne(agent::OutboxRecord record,
     for (const agent::PlainSectionRecord& r : record.sections()) {
       sections.push_back({r.name(), r.content_type(), r.plaintext()});
     }
+    v1::SharePlan plan;
     absl::StatusOr<v1::Envelope> sealed =
-        client_->PlanAndSeal(record.header(), sections, options_.rpc_timeout);
+        client_->PlanAndSeal(record.header(), sections, options_.rpc_timeout, &plan);
     if (!sealed.ok()) {
       if (IsTransient(sealed.status())) return sealed.status();
       outcome.error = sealed.status();
@@ -52,6 +53,7 @@ absl::Status Publisher::SendOne(agent::OutboxRecord record,
       return outbox_->MarkSent(record.seq(), v1::Receipt());
     }
     if (auto s = outbox_->RecordSealed(record.seq(), *sealed); !s.ok()) return s;
+    outcome.plan = std::move(plan);
     *record.mutable_sealed() = *std::move(sealed);
   }
   absl::StatusOr<v1::ReceiptBody> receipt = client_->Publish(record.sealed(), options_.rpc_timeout);

@@ -6,6 +6,7 @@
 #define ACCORD_AGENTS_SDK_PUBLISHER_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -21,6 +22,7 @@ struct PublishOutcome {
   bool accepted = false;
   v1::ReceiptBody receipt;  // when accepted
   absl::Status error;       // when permanently refused
+  std::optional<v1::SharePlan> plan;  // when sealed in this attempt (not after a restart)
 };
 
 struct PublisherOptions {
