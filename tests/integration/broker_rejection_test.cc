@@ -210,5 +210,27 @@ TEST_F(BrokerRejectionTest, NonAuditorsCannotQueryTheAuditLog) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
 }
 
+TEST_F(BrokerRejectionTest, BadConfigurationsRefuseToStart) {
+  auto start_with = [&](const std::string& name, const std::string& extra) {
+    const std::string path = tmp_.Path(name + ".yaml");
+    std::ofstream(path) << "listen: 127.0.0.1:0\n"
+                        << "data: " << tmp_.Path(name + "-data") << "\n"
+                        << "partnership: " << Partnership() << "\n"
+                        << "policy: " ACCORD_SOURCE_DIR "/deploy/policies/daily-discussion.yaml\n"
+                        << extra;
+    return BrokerProcess::Start(path, tmp_.Path(name + ".log"));
+  };
+  absl::StatusOr<std::unique_ptr<BrokerProcess>> plaintext = start_with("plain", "insecure_dev_plaintext: true\n");
+  ASSERT_FALSE(plaintext.ok());
+  EXPECT_NE(plaintext.status().message().find("--insecure-dev-plaintext"), std::string::npos) << plaintext.status();
+  absl::StatusOr<std::unique_ptr<BrokerProcess>> typo = start_with("typo", "limits:\n  max_envelope_byte: 10\n");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.status().message().find("unknown key 'max_envelope_byte'"), std::string::npos) << typo.status();
+  absl::StatusOr<std::unique_ptr<BrokerProcess>> stranger =
+      start_with("stranger", "meetings:\n  - id: m\n    members: [police, housing]\n");
+  ASSERT_FALSE(stranger.ok());
+  EXPECT_NE(stranger.status().message().find("'housing'"), std::string::npos) << stranger.status();
+}
+
 }  // namespace
 }  // namespace accord::testing
