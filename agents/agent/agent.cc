@@ -83,7 +83,21 @@ void Agent::Log(const std::string& line) {
 absl::Status Agent::IngestFile(const std::string& path) {
   MapContext ctx{config_.agency, &client_->linkage_key()};
   absl::StatusOr<MapResult> result = mapper_->MapFile(path, ctx);
-  if (!result.ok()) return result.status();
+  if (!result.ok()) {
+    // The whole file is unusable (unknown columns, unreadable, too large):
+    // set it aside with the reason, so later exports are not held up behind it.
+    const std::string name = fs::path(path).filename().string();
+    const std::string why = absl::StrCat(name, ": the whole file was refused: ", result.status().message(), "\n");
+    if (auto s = WriteFileDurably(absl::StrCat(config_.inbox_dir, "/rejects/", name, ".rejects.txt"), why);
+        !s.ok()) {
+      return s;
+    }
+    std::error_code ec;
+    fs::rename(path, absl::StrCat(config_.inbox_dir, "/rejects/", name), ec);
+    if (ec) return absl::InternalError(absl::StrCat("cannot move ", path, ": ", ec.message()));
+    Log(absl::StrCat("REFUSED export ", name, ": ", result.status().message(), " -> inbox/rejects/", name));
+    return absl::OkStatus();
+  }
   std::vector<OutgoingEvent> events;
   for (MappedEvent& e : result->events) {
     events.push_back(OutgoingEvent{std::move(e.header), std::move(e.sections), e.source});
