@@ -56,6 +56,9 @@ class AuditLog {
   // `db` and the handles must outlive the log. `log_key` signs tree heads; a
   // log opened without a key (tools, verification) cannot Stage. Loads the
   // tree size and the right-edge subtree hashes; does not rescan the log.
+  // DATA_LOSS if the latest head, the records and the stored hashes disagree
+  // (run `accord audit verify`); FAILED_PRECONDITION if the heads are signed
+  // by a different key than `log_key`.
   static absl::StatusOr<std::unique_ptr<AuditLog>> Open(
       rocksdb::DB* db, AuditColumnFamilies cfs,
       std::optional<crypto::SigningKey> log_key);
@@ -64,10 +67,13 @@ class AuditLog {
   // `sequence`, and `time` when unset), and adds to `batch` the leaves, the new
   // complete subtree hashes, the index entries and a signed head for the
   // resulting tree. Nothing is visible until Commit(staged). Fails
-  // (FAILED_PRECONDITION) if another staging is outstanding.
+  // (FAILED_PRECONDITION) if another staging is outstanding or the log has no
+  // key, INVALID_ARGUMENT for no records or a record without an action; on
+  // failure `batch` holds only what the caller had put in it.
   absl::StatusOr<StagedAppend> Stage(std::vector<v1::AuditRecord> records,
                                      rocksdb::WriteBatch* batch, absl::Time now);
-  // Call after `batch` was written; advances the in-memory tree.
+  // Call after `batch` was written; advances the in-memory tree. Commit and
+  // Abort ignore anything but the outstanding staging.
   void Commit(const StagedAppend& staged);
   // Call if the batch was not written; the next Stage reuses the indices.
   void Abort(const StagedAppend& staged);
@@ -75,7 +81,9 @@ class AuditLog {
   uint64_t size() const;
   // For 0 <= tree_size <= size(); the empty tree's root is SHA-256("").
   absl::StatusOr<std::string> RootHash(uint64_t tree_size) const;      // 32 bytes
-  absl::StatusOr<v1::SignedTreeHead> LatestSignedHead() const;         // from `heads`
+  // The head of the committed tree (NOT_FOUND while the log is empty).
+  absl::StatusOr<v1::SignedTreeHead> LatestSignedHead() const;
+  // Heads exist for every size the log had after a Commit (NOT_FOUND otherwise).
   absl::StatusOr<v1::SignedTreeHead> SignedHeadAt(uint64_t tree_size) const;
   absl::StatusOr<std::string> LeafBytes(uint64_t index) const;         // serialized record
   // RFC 6962 §2.1.1 audit path for index < tree_size <= size(), leaf to root.
@@ -85,9 +93,9 @@ class AuditLog {
   absl::StatusOr<v1::ConsistencyProof> ProveConsistency(uint64_t first, uint64_t second) const;
 
   // Who-saw and general queries through the indexes (no log scan). Fields left
-  // empty in `query` are not constrained; rows come in leaf order, at most
-  // `query.limit()` (0: 1000), each with an inclusion proof for `tree_size`
-  // (0: current size).
+  // empty in `query` are not constrained (no actions: DefaultWhoSawActions();
+  // times are [from, to)); rows come in leaf order, at most `query.limit()`
+  // (0: 1000), each with an inclusion proof for `tree_size` (0: current size).
   absl::StatusOr<std::vector<v1::WhoSawRow>> Query(const v1::WhoSawQuery& query,
                                                    uint64_t tree_size = 0) const;
 

@@ -2,9 +2,13 @@
 // survives a restart, signed heads, proofs and who-saw queries.
 #include "broker/audit/audit_log.h"
 
+#include <atomic>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "broker/audit/merkle.h"
+#include "broker/audit/offline_verify.h"
 #include "broker/audit/storage_layout.h"
 #include "broker/audit/verifier.h"
 #include "tests/broker/audit/test_log.h"
@@ -332,6 +336,56 @@ TEST_F(AuditLogTest, IndexesConsentSubjectsAndBothAgencies) {
     q.set_agency(agency);
     EXPECT_EQ(Leaves(t, q), std::vector<uint64_t>{1}) << agency;
   }
+}
+
+// One writer appends while readers take the latest head and prove against
+// it: every proof they get verifies against the head they got.
+TEST_F(AuditLogTest, ReadersRunConcurrentlyWithTheWriter) {
+  TestLog t(tmp_.Path("db"));
+  t.Fill(50);
+  const std::string pub = t.key().public_key();
+  std::atomic<bool> done{false};
+  std::atomic<int> checked{0};
+  auto reader = [&](uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    while (!done.load()) {
+      absl::StatusOr<v1::SignedTreeHead> sth = t.log().LatestSignedHead();
+      ASSERT_TRUE(sth.ok());
+      absl::StatusOr<v1::TreeHead> head = VerifySignedTreeHead(*sth, pub);
+      ASSERT_TRUE(head.ok());
+      const uint64_t n = head->tree_size();
+      const uint64_t i = rng() % n;
+      absl::StatusOr<v1::InclusionProof> proof = t.log().ProveInclusion(i, n);
+      ASSERT_TRUE(proof.ok()) << proof.status();
+      ASSERT_TRUE(VerifyInclusion(LeafHash(*t.log().LeafBytes(i)), *proof, head->root_hash()).ok());
+      const uint64_t first = 1 + rng() % n;
+      absl::StatusOr<v1::SignedTreeHead> earlier = t.log().SignedHeadAt(first);
+      if (earlier.ok()) {
+        v1::TreeHead e = *VerifySignedTreeHead(*earlier, pub);
+        ASSERT_TRUE(VerifyConsistency(*t.log().ProveConsistency(first, n), e.root_hash(), head->root_hash()).ok());
+      }
+      ASSERT_EQ(*t.log().RootHash(n), head->root_hash());
+      checked.fetch_add(1);
+    }
+  };
+  std::thread r1(reader, 1), r2(reader, 2);
+  t.Fill(600, 5, 3);
+  done.store(true);
+  r1.join();
+  r2.join();
+  EXPECT_GT(checked.load(), 10);
+}
+
+TEST_F(AuditLogTest, AnEmptyLogVerifies) {
+  TestLog t(tmp_.Path("db"));
+  VerifyOptions options;
+  options.log_public_key = t.key().public_key();
+  absl::StatusOr<VerifyReport> r = VerifyAuditLog(t.db().db(), t.db().cfs(), options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->ok());
+  EXPECT_EQ(r->records, 0u);
+  EXPECT_EQ(r->root, EmptyTreeHash());
+  EXPECT_FALSE(r->latest_head.has_value());
 }
 
 }  // namespace
