@@ -145,14 +145,12 @@ int Verify(const std::vector<std::string>& argv) {
   options.check_index = !args->Has("skip-index");
   if (!args->Has("quiet")) {
     options.progress = [](const audit::VerifyProgress& p) {
-      const double seconds = absl::ToDoubleSeconds(p.elapsed);
-      std::fprintf(stderr, "verify: %llu of %llu records (%.0f%%), %.2fM records/s\n",
-                   static_cast<unsigned long long>(p.records_checked),
-                   static_cast<unsigned long long>(p.records_expected),
-                   p.records_expected ? 100.0 * static_cast<double>(p.records_checked) /
-                                            static_cast<double>(p.records_expected)
-                                      : 0.0,
-                   seconds > 0 ? static_cast<double>(p.records_checked) / seconds / 1e6 : 0.0);
+      const bool records = p.phase == audit::VerifyProgress::Phase::kRecords;
+      std::fprintf(stderr, "verify: %llu of %llu %s (%.0f%%), %.0f s\n",
+                   static_cast<unsigned long long>(p.done), static_cast<unsigned long long>(p.expected),
+                   records ? "records" : "index entries",
+                   p.expected ? 100.0 * static_cast<double>(p.done) / static_cast<double>(p.expected) : 0.0,
+                   absl::ToDoubleSeconds(p.elapsed));
     };
   }
   absl::StatusOr<audit::VerifyReport> r = audit::VerifyDataDirectory(*args->Get("data"), options);

@@ -94,6 +94,7 @@ class LogChecker {
   absl::Time last_head_time_ = absl::InfinitePast();
   std::array<uint8_t, crypto_shorthash_siphashx24_KEYBYTES> digest_key_;
   std::unique_ptr<SetDigest> expected_index_;
+  absl::Time start_;
 };
 
 absl::Status LogChecker::FindLatestHead() {
@@ -285,7 +286,13 @@ bool LogChecker::CheckEnd(uint64_t n) {
 absl::Status LogChecker::CheckIndex(uint64_t n) {
   SetDigest found(digest_key_);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_, cfs_.index));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) found.Add(it->key().ToStringView());
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    found.Add(it->key().ToStringView());
+    if (options_.progress && found.count() % options_.progress_every == 0) {
+      options_.progress({VerifyProgress::Phase::kIndex, found.count(), expected_index_->count(),
+                         absl::Now() - start_});
+    }
+  }
   if (!it->status().ok()) return absl::UnavailableError(absl::StrCat("cannot read audit_index: ", it->status().ToString()));
   report_.index_entries = found.count();
   if (found == *expected_index_) return absl::OkStatus();
@@ -339,7 +346,7 @@ absl::Status LogChecker::LocateIndexDifference(uint64_t n) {
 }
 
 absl::StatusOr<VerifyReport> LogChecker::Run() {
-  const absl::Time start = absl::Now();
+  start_ = absl::Now();
   if (absl::Status s = FindLatestHead(); !s.ok()) return s;
   if (options_.check_index) expected_index_ = std::make_unique<SetDigest>(digest_key_);
   stack_.reserve(kMaxLevels);
@@ -352,7 +359,7 @@ absl::StatusOr<VerifyReport> LogChecker::Run() {
     ok = CheckLeaf(n, leaves->key(), leaves->value());
     if (ok) ++n;
     if (options_.progress && n % options_.progress_every == 0 && n > 0) {
-      options_.progress({n, latest_size_, absl::Now() - start});
+      options_.progress({VerifyProgress::Phase::kRecords, n, latest_size_, absl::Now() - start_});
     }
   }
   for (const rocksdb::Iterator* it : {leaves.get(), heads_.get()}) {
@@ -364,7 +371,7 @@ absl::StatusOr<VerifyReport> LogChecker::Run() {
   if (ok && options_.check_index) {
     if (absl::Status s = CheckIndex(n); !s.ok()) return s;
   }
-  report_.elapsed = absl::Now() - start;
+  report_.elapsed = absl::Now() - start_;
   return std::move(report_);
 }
 

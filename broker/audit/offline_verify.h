@@ -30,8 +30,10 @@
 namespace accord::audit {
 
 struct VerifyProgress {
-  uint64_t records_checked = 0;
-  uint64_t records_expected = 0;  // size of the latest stored head
+  enum class Phase { kRecords, kIndex };
+  Phase phase = Phase::kRecords;
+  uint64_t done = 0;      // records, then index entries, checked so far
+  uint64_t expected = 0;  // the latest head's size; the index entries the records imply
   absl::Duration elapsed;
 };
 
@@ -41,7 +43,7 @@ struct VerifyOptions {
   bool all_signatures = false;  // verify every stored head's signature, not only the latest (~75 us each)
   bool check_index = true;      // prove the who-saw index matches the records
   std::function<void(const VerifyProgress&)> progress;
-  uint64_t progress_every = uint64_t{1} << 20;  // records between progress calls
+  uint64_t progress_every = uint64_t{1} << 20;  // records (or index entries) between calls
 };
 
 // The first thing found wrong.

@@ -114,9 +114,14 @@ TEST_F(TamperTest, IntactLogVerifiesWithProgress) {
   options.all_signatures = true;
   options.progress_every = 256;
   std::vector<uint64_t> progress;
+  std::vector<uint64_t> index_progress;
   options.progress = [&](const VerifyProgress& p) {
-    progress.push_back(p.records_checked);
-    EXPECT_EQ(p.records_expected, kSize);
+    if (p.phase == VerifyProgress::Phase::kIndex) {
+      index_progress.push_back(p.done);
+      return;
+    }
+    progress.push_back(p.done);
+    EXPECT_EQ(p.expected, kSize);
   };
   absl::StatusOr<VerifyReport> r = VerifyDataDirectory(dir_, options);
   ASSERT_TRUE(r.ok()) << r.status();
@@ -128,6 +133,7 @@ TEST_F(TamperTest, IntactLogVerifiesWithProgress) {
   EXPECT_EQ(r->latest_head->tree_size(), kSize);
   EXPECT_EQ(r->root, r->latest_head->root_hash());
   EXPECT_EQ(progress, (std::vector<uint64_t>{256, 512, 768}));
+  EXPECT_EQ(index_progress.size(), r->index_entries / 256);
 }
 
 TEST_F(TamperTest, ChangedByteIsNamed) {
