@@ -75,7 +75,9 @@ TEST_F(PropertyTest, EveryInclusionProofVerifiesAndNoOtherDoes) {
       ASSERT_FALSE(VerifyInclusion(leaf_hashes_[i], *proof, other_root).ok()) << "wrong head " << i;
       v1::InclusionProof moved = *proof;
       moved.set_leaf_index(i ^ 1);
-      if (moved.leaf_index() < n) ASSERT_FALSE(VerifyInclusion(leaf_hashes_[i], moved, root).ok()) << "wrong index " << i;
+      if (moved.leaf_index() < n) {
+        ASSERT_FALSE(VerifyInclusion(leaf_hashes_[i], moved, root).ok()) << "wrong index " << i;
+      }
     }
   }
 }
@@ -100,9 +102,13 @@ TEST_F(PropertyTest, ConsistencyProofsBetweenRandomSizesVerifyAndOthersDoNot) {
     if (b == 0) continue;
     // A different first or second head fails.
     const uint64_t other = a == 0 ? 1 : a - 1;
-    if (other <= b && root(other) != root(a)) ASSERT_FALSE(VerifyConsistency(*proof, root(other), root(b)).ok());
+    if (other <= b && root(other) != root(a)) {
+      ASSERT_FALSE(VerifyConsistency(*proof, root(other), root(b)).ok());
+    }
     // (From the empty tree every tree is consistent, so only a != 0 binds the second root.)
-    if (a != 0) ASSERT_FALSE(VerifyConsistency(*proof, root(a), root(b - 1)).ok());
+    if (a != 0) {
+      ASSERT_FALSE(VerifyConsistency(*proof, root(a), root(b - 1)).ok());
+    }
     // (A proof's sizes only shape the path, and neighbouring sizes can share a
     // shape: sizes are bound to roots by the signed heads, not by the proof.)
     // A flipped bit in any hash fails.
@@ -133,7 +139,9 @@ TEST(RecordFieldsTest, AgreesWithProtobufOnValidAndMangledRecords) {
     v1::AuditRecord parsed;
     const bool proto_ok = parsed.ParseFromString(bytes);
     absl::StatusOr<RecordFields> f = ReadRecordFields(bytes);
-    if (proto_ok) EXPECT_TRUE(f.ok()) << "the reader refuses a record protobuf accepts: " << i;
+    if (proto_ok) {
+      EXPECT_TRUE(f.ok()) << "the reader refuses a record protobuf accepts: " << i;
+    }
     if (!proto_ok || !f.ok()) continue;
     ++compared;
     EXPECT_EQ(f->sequence, parsed.sequence());
