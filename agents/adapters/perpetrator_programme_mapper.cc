@@ -40,6 +40,9 @@ ProgrammeRow ReadProgrammeRow(FieldReader& r, const MapContext& ctx, EventBuilde
   if (participant) b->AddSubject(v1::SUBJECT_ROLE_PERPETRATOR, participant->ref);
   SetCaseRef(r, partner, b);
   AddChildren(r, children, row.at, false, b);
+  // The programme works with this case: the policy sends it criminal-justice,
+  // supervision and child-protection news only for cases it declared.
+  b->AddRelation("programme", ctx.agency);
   for (const char* relation : {"referrer", "partner_support"}) {
     const std::string agency = r.Identifier(relation);
     if (!agency.empty()) b->AddRelation(relation, agency);

@@ -36,11 +36,12 @@ TEST(PerpetratorProgrammeMapperTest, MapsEverySampleLine) {
                                  v1::EVENT_KIND_REFERRAL, v1::EVENT_KIND_REFERRAL_OUTCOME));
 }
 
-TEST(PerpetratorProgrammeMapperTest, EveryEventDeclaresTheReferrerAndPartnerSupport) {
+TEST(PerpetratorProgrammeMapperTest, EveryEventDeclaresTheProgrammeReferrerAndPartnerSupport) {
   MapResult result = MapSample("perpetrator_programme", "up2u.jsonl");
   for (const MappedEvent& e : result.events) {
     if (SubjectRef(e, v1::SUBJECT_ROLE_PERPETRATOR) != kDaniel.ref()) continue;
     EXPECT_THAT(Relations(e), UnorderedElementsAre(
+                                  std::pair<std::string, std::string>{"programme", "perpetrator_programme"},
                                   std::pair<std::string, std::string>{"referrer", "probation"},
                                   std::pair<std::string, std::string>{"partner_support", "victim_services"}))
         << e.source;
@@ -98,7 +99,10 @@ TEST(PerpetratorProgrammeMapperTest, SelfReferralDeclinedForFalseCompliance) {
   const MappedEvent* outcome = FindRecord(result, "perpetrator_programme", "UP2U-O-0245");
   ASSERT_TRUE(referral && outcome);
   EXPECT_EQ(Section<v1::Referral>(*referral, "detail").source(), v1::REFERRAL_SOURCE_SELF);
-  EXPECT_TRUE(referral->header.relations().empty());
+  // A self-referral names no referrer; the programme declares only itself.
+  ASSERT_EQ(referral->header.relations_size(), 1);
+  EXPECT_EQ(referral->header.relations(0).relation(), "programme");
+  EXPECT_EQ(referral->header.relations(0).agency(), "perpetrator_programme");
   EXPECT_EQ(Section<v1::ReferralOutcome>(*outcome, "detail").outcome(),
             v1::ReferralOutcome::OUTCOME_DECLINED);
   EXPECT_TRUE(HasFlag(*outcome, v1::FLAG_FALSE_COMPLIANCE));
