@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <thread>
 
+#include <filesystem>
+#include <fstream>
 #include <future>
 
 #include "absl/strings/str_cat.h"
@@ -153,6 +155,42 @@ TEST_F(BrokerTest, RestartsQuicklyOnAnExistingDatabaseAndReloadsPolicyOnSighup) 
   ASSERT_TRUE(rows.ok()) << rows.status();
   ASSERT_GE(rows->rows_size(), 2) << "start-up load and the reload are audited";
   EXPECT_EQ(rows->rows(rows->rows_size() - 1).record().reason().rfind("reload", 0), 0u);
+}
+
+TEST_F(BrokerTest, AnInvalidPolicyReloadLeavesTheOldPolicyActive) {
+  auto plan_version = [&] {
+    TestEvent e;
+    e.id = "probe";
+    v1::SharePlan plan;
+    EXPECT_TRUE(Client("police").PlanAndSeal(Header("police", e), Sections(e), absl::Seconds(10), &plan).ok());
+    return plan.policy_version();
+  };
+  const std::string before = plan_version();
+  std::ofstream(PolicyPath(), std::ios::trunc) << "version: 1\nrules: [this is not a rule\n";
+  broker_->Signal(SIGHUP);
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (broker_->Log().find("policy reload rejected") == std::string::npos && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_NE(broker_->Log().find("policy reload rejected"), std::string::npos);
+  EXPECT_EQ(plan_version(), before) << "the old policy is still in force";
+  TestEvent e;
+  e.id = "after-bad-reload";
+  EXPECT_TRUE(Publish("police", e).ok());
+
+  // The admin call: only configured admin agencies, and it reports the error.
+  auto reload = [&](const std::string& agency) {
+    auto stub = v1::AdminService::NewStub(Client(agency).channel());
+    grpc::ClientContext ctx;
+    v1::ReloadPolicyResponse resp;
+    return stub->ReloadPolicy(&ctx, v1::ReloadPolicyRequest(), &resp);
+  };
+  EXPECT_EQ(reload("police").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(reload("marac_coordinator").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  std::filesystem::copy_file(ACCORD_SOURCE_DIR "/deploy/policies/daily-discussion.yaml", PolicyPath(),
+                             std::filesystem::copy_options::overwrite_existing);
+  EXPECT_TRUE(reload("marac_coordinator").ok());
+  EXPECT_EQ(plan_version(), before) << "same file, same canonical hash";
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -156,11 +157,13 @@ void BrokerTest::SetUp() {
   for (const std::string& a : Agencies()) absl::StrAppend(&list, list.empty() ? "" : ",", a);
   o.agencies = *cli::ParseAgencies(list);
   ASSERT_TRUE(cli::InitPartnership(o).ok());
+  // A copy, so that tests may change it and reload.
+  std::filesystem::copy_file(ACCORD_SOURCE_DIR "/deploy/policies/daily-discussion.yaml", PolicyPath());
   std::ofstream config(ConfigPath());
   config << "listen: 127.0.0.1:0\n"
          << "data: " << DataDir() << "\n"
          << "partnership: " << Partnership() << "\n"
-         << "policy: " << ACCORD_SOURCE_DIR "/deploy/policies/daily-discussion.yaml\n"
+         << "policy: " << PolicyPath() << "\n"
          << "admin_agencies: [marac_coordinator]\n"
          << "limits:\n  max_envelope_bytes: 262144\n"
          << "meetings:\n"

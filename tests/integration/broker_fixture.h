@@ -73,6 +73,7 @@ class BrokerTest : public ::testing::Test {
   std::string ConfigPath() const { return tmp_.Path("broker.yaml"); }
   std::string Partnership() const { return tmp_.Path("partnership"); }
   std::string DataDir() const { return tmp_.Path("data"); }
+  std::string PolicyPath() const { return tmp_.Path("policy.yaml"); }
   std::string AccordBinary() const;
 
   // A connected client with a verified directory.
