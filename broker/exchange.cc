@@ -6,13 +6,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "broker/timestamps.h"
 #include "crypto/envelope.h"
 #include "crypto/hash.h"
-#include "google/protobuf/util/time_util.h"
 
 namespace accord::broker {
-
-using google::protobuf::util::TimeUtil;
 
 struct Exchange::Checked {
   v1::Envelope envelope;
@@ -23,10 +21,6 @@ struct Exchange::Checked {
 namespace {
 
 constexpr int kCaseHistoryCap = 200;
-
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
 
 absl::Time SigningTime(const v1::EventHeader& h, absl::Time fallback) {
   if (!h.has_signed_at()) return fallback;

@@ -8,20 +8,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "google/protobuf/util/time_util.h"
+#include "broker/timestamps.h"
 
 namespace accord::broker {
 
-using google::protobuf::util::TimeUtil;
-
 namespace {
-
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
-absl::Time FromProto(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(t));
-}
 
 std::string ShortKind(v1::EventKind k) {
   std::string n = v1::EventKind_Name(k);

@@ -5,11 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "google/protobuf/util/time_util.h"
+#include "broker/timestamps.h"
 
 namespace accord::broker {
 
-using google::protobuf::util::TimeUtil;
 
 grpc::Status ToGrpc(const absl::Status& s) {
   if (s.ok()) return grpc::Status::OK;
@@ -380,7 +379,7 @@ class BrokerServices::AuditImpl : public v1::AuditService::CallbackService {
     record.set_actor_agency(caller);
     record.set_reason(query);
     record.set_policy_hash(ctx.policy->Version());
-    *record.mutable_time() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
+    *record.mutable_time() = ToProto(now);
     Mutation m;
     m.audit.push_back(std::move(record));
     absl::StatusOr<Assigned> a = ctx.store->Apply(std::move(m), now);
