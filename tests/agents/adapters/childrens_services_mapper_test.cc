@@ -70,12 +70,7 @@ TEST(ChildrensServicesMapperTest, BadSamplesAreRejectedWithReasons) {
       {6, "child date of birth 2025-05-01 is after occurred_at"},
       {7, "concern_about 'parent' is not one of: child, adult_at_risk"},
   };
-  EXPECT_EQ(result.rejects.size(), expected.size());
-  for (const auto& [line, reason] : expected) {
-    const Rejection* r = RejectOn(result, line);
-    ASSERT_NE(r, nullptr) << "line " << line << " not rejected";
-    EXPECT_THAT(r->reason, HasSubstr(reason)) << "line " << line;
-  }
+  ExpectRejects(result, expected);
 }
 
 }  // namespace

@@ -85,12 +85,7 @@ TEST(ProbationMapperTest, BadSamplesAreRejectedWithReasons) {
       {6, "referral_to is required"},
       {7, "risk_level is required when other risk columns are given"},
   };
-  EXPECT_EQ(result.rejects.size(), expected.size());
-  for (const auto& [line, reason] : expected) {
-    const Rejection* r = RejectOn(result, line);
-    ASSERT_NE(r, nullptr) << "line " << line << " not rejected";
-    EXPECT_THAT(r->reason, HasSubstr(reason)) << "line " << line;
-  }
+  ExpectRejects(result, expected);
 }
 
 }  // namespace

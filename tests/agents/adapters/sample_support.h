@@ -149,6 +149,18 @@ inline const Rejection* RejectOn(const MapResult& result, int line) {
   return nullptr;
 }
 
+// Exactly the rows in `expected` are rejected, each with a reason containing
+// the given text.
+inline void ExpectRejects(const MapResult& result,
+                          const std::vector<std::pair<int, std::string>>& expected) {
+  EXPECT_EQ(result.rejects.size(), expected.size());
+  for (const auto& [line, reason] : expected) {
+    const Rejection* r = RejectOn(result, line);
+    ASSERT_NE(r, nullptr) << "line " << line << " not rejected";
+    EXPECT_THAT(r->reason, ::testing::HasSubstr(reason)) << "line " << line;
+  }
+}
+
 }  // namespace accord::agents::testing
 
 #endif  // ACCORD_TESTS_AGENTS_ADAPTERS_SAMPLE_SUPPORT_H_

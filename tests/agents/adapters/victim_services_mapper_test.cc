@@ -90,12 +90,7 @@ TEST(VictimServicesMapperTest, BadSamplesAreRejectedWithReasons) {
       {6, "a safety_plan record needs safety_measures, notes or new victim contact details"},
       {7, "dash_answers 'YYYY' is not 27 characters of Y, N or U"},
   };
-  EXPECT_EQ(result.rejects.size(), expected.size());
-  for (const auto& [line, reason] : expected) {
-    const Rejection* r = RejectOn(result, line);
-    ASSERT_NE(r, nullptr) << "line " << line << " not rejected";
-    EXPECT_THAT(r->reason, HasSubstr(reason)) << "line " << line;
-  }
+  ExpectRejects(result, expected);
 }
 
 }  // namespace
