@@ -1,29 +1,35 @@
 #include "broker/partnership_directory.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
+#include "crypto/key_file.h"
 #include "crypto/partnership.h"
 
 namespace accord::broker {
 
 absl::StatusOr<PartnershipDirectory> PartnershipDirectory::Load(const std::string& partnership_dir) {
   const crypto::PartnershipPaths paths(partnership_dir);
-  absl::StatusOr<crypto::VerifiedDirectory> verified = crypto::LoadVerifiedDirectory(paths);
+  // Read once: the bytes served to agents are exactly the bytes verified here.
+  absl::StatusOr<std::string> id = crypto::ReadPartnershipId(paths);
+  if (!id.ok()) return id.status();
+  absl::StatusOr<std::string> admin = crypto::ReadSigningPublicKey(paths.AdminPublicKey());
+  if (!admin.ok()) return admin.status();
+  absl::StatusOr<std::string> bytes = crypto::ReadFileToString(paths.Directory());
+  if (!bytes.ok()) return bytes.status();
+  PartnershipDirectory d;
+  if (!d.raw_.ParseFromString(*bytes)) {
+    return absl::InvalidArgumentError(absl::StrCat(paths.Directory(), " is not a Directory"));
+  }
+  absl::StatusOr<crypto::VerifiedDirectory> verified = crypto::VerifiedDirectory::Create(d.raw_, *admin, *id);
   if (!verified.ok()) {
     return absl::Status(verified.status().code(),
                         absl::StrCat("partnership directory rejected: ", verified.status().message()));
   }
-  absl::StatusOr<std::string> bytes = crypto::ReadFileToString(paths.Directory());
-  if (!bytes.ok()) return bytes.status();
-  PartnershipDirectory d;
-  d.raw_.ParseFromString(*bytes);
   d.verified_ = *std::move(verified);
-  for (const std::string& agency : d.verified_.Agencies()) {
-    // Kind from the newest entry, valid or not: kinds do not change on rotation.
-    for (const v1::SignedDirectoryEntry& se : d.raw_.entries()) {
-      v1::DirectoryEntry e;
-      if (e.ParseFromString(se.entry()) && e.agency_id() == agency) d.kinds_[agency] = e.kind();
-    }
+  // Every entry verified above (one bad entry fails the whole directory), so
+  // each names an agency of the partnership; kinds do not change on rotation.
+  for (const v1::SignedDirectoryEntry& se : d.raw_.entries()) {
+    v1::DirectoryEntry e;
+    if (e.ParseFromString(se.entry())) d.kinds_[e.agency_id()] = e.kind();
   }
   return d;
 }
