@@ -73,8 +73,14 @@ class RocksDbStore : public Store {
                                       kConsent, kCases, kMeetings};
     const std::vector<std::string> audit_names = audit::AuditColumnFamilyNames();
     names.insert(names.end(), audit_names.begin(), audit_names.end());
+    std::vector<std::string> existing;
+    if (rocksdb::DB::ListColumnFamilies(options, dir, &existing).ok()) {
+      if (absl::Status s = audit::CheckAuditLayout(existing, dir); !s.ok()) return s;
+    }
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const std::string& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    for (const std::string& n : names) {
+      cfs.emplace_back(n, audit::AuditColumnFamilyOptions(n, rocksdb::ColumnFamilyOptions()));
+    }
     rocksdb::DB* db = nullptr;
     if (auto s = FromRocks(rocksdb::DB::Open(options, dir, cfs, &handles_, &db),
                            absl::StrCat("cannot open broker database ", dir));
@@ -85,7 +91,7 @@ class RocksDbStore : public Store {
     for (size_t i = 0; i < names.size(); ++i) cf_[names[i]] = handles_[i];
     audit::AuditColumnFamilies acf;
     acf.leaves = cf_.at(audit_names[0]);
-    acf.nodes = cf_.at(audit_names[1]);
+    acf.tiles = cf_.at(audit_names[1]);
     acf.index = cf_.at(audit_names[2]);
     acf.heads = cf_.at(audit_names[3]);
     absl::StatusOr<std::unique_ptr<audit::AuditLog>> log =

@@ -4,7 +4,7 @@
 //   - who-saw for a subject with ~20 records in that log (target < 50 ms);
 //   - offline verification throughput (target >= 1M records/s on one core).
 // The 10M log is built once (unsynced 10k-record batches, a few minutes) into
-// $ACCORD_BENCH_AUDIT_DIR or /tmp/accord-bench-audit-10m and reused.
+// $ACCORD_BENCH_AUDIT_DIR or /tmp/accord-bench-audit-10m-tiles and reused.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -82,7 +82,7 @@ struct BigLog {
 const BigLog& GetBigLog() {
   static const BigLog log = [] {
     const char* env = std::getenv("ACCORD_BENCH_AUDIT_DIR");
-    BigLog out{env != nullptr ? env : "/tmp/accord-bench-audit-10m", ""};
+    BigLog out{env != nullptr ? env : "/tmp/accord-bench-audit-10m-tiles", ""};
     const std::string done = out.dir + "/BENCH_COMPLETE";
     const std::string key_file = out.dir + "/bench-log.key";
     if (!std::filesystem::exists(done)) {
@@ -107,7 +107,7 @@ const BigLog& GetBigLog() {
         if ((i / 10000) % 100 == 99) std::fprintf(stderr, "  %llu records\n", static_cast<unsigned long long>(i + 10000));
       }
       rocksdb::FlushOptions flush;
-      for (auto* cf : {(*db)->cfs().leaves, (*db)->cfs().nodes, (*db)->cfs().index, (*db)->cfs().heads}) {
+      for (auto* cf : {(*db)->cfs().leaves, (*db)->cfs().tiles, (*db)->cfs().index, (*db)->cfs().heads}) {
         if (!(*db)->db()->Flush(flush, cf).ok()) std::abort();
       }
       if (!(*db)->db()->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr).ok()) std::abort();

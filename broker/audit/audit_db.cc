@@ -33,6 +33,7 @@ absl::StatusOr<std::unique_ptr<AuditDatabase>> AuditDatabase::Open(const std::st
     if (read_only) return absl::UnavailableError(absl::StrCat("cannot read ", dir, ": ", s.ToString()));
     names = {rocksdb::kDefaultColumnFamilyName};
   }
+  if (absl::Status layout = CheckAuditLayout(names, dir); !layout.ok()) return layout;
   for (const std::string& name : AuditColumnFamilyNames()) {
     if (std::find(names.begin(), names.end(), name) != names.end()) continue;
     if (read_only) {
@@ -43,7 +44,9 @@ absl::StatusOr<std::unique_ptr<AuditDatabase>> AuditDatabase::Open(const std::st
     names.push_back(name);
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const std::string& name : names) descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(options));
+  for (const std::string& name : names) {
+    descriptors.emplace_back(name, AuditColumnFamilyOptions(name, rocksdb::ColumnFamilyOptions(options)));
+  }
 
   auto out = std::unique_ptr<AuditDatabase>(new AuditDatabase());
   rocksdb::DB* db = nullptr;
@@ -53,7 +56,7 @@ absl::StatusOr<std::unique_ptr<AuditDatabase>> AuditDatabase::Open(const std::st
   if (!s.ok()) return absl::UnavailableError(absl::StrCat("cannot open ", dir, ": ", s.ToString()));
   out->db_.reset(db);
   const std::vector<std::string> audit = AuditColumnFamilyNames();
-  rocksdb::ColumnFamilyHandle** slots[] = {&out->cfs_.leaves, &out->cfs_.nodes, &out->cfs_.index,
+  rocksdb::ColumnFamilyHandle** slots[] = {&out->cfs_.leaves, &out->cfs_.tiles, &out->cfs_.index,
                                            &out->cfs_.heads};
   for (std::size_t i = 0; i < names.size(); ++i) {
     for (std::size_t j = 0; j < audit.size(); ++j) {

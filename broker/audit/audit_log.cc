@@ -4,6 +4,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
+#include "rocksdb/table.h"
 #include "broker/audit/merkle.h"
 #include "broker/audit/record_format.h"
 #include "broker/audit/storage_layout.h"
@@ -19,7 +20,31 @@ absl::Status FromRocks(const rocksdb::Status& s, const std::string& what) {
 }  // namespace
 
 std::vector<std::string> AuditColumnFamilyNames() {
-  return {"audit_leaves", "audit_nodes", "audit_index", "audit_heads"};
+  return {"audit_leaves", "audit_tiles", "audit_index", "audit_heads"};
+}
+
+rocksdb::ColumnFamilyOptions AuditColumnFamilyOptions(const std::string& name,
+                                                      const rocksdb::ColumnFamilyOptions& base) {
+  rocksdb::ColumnFamilyOptions options = base;
+  if (name == "audit_leaves") {
+    rocksdb::BlockBasedTableOptions table;
+    table.block_size = 64 << 10;
+    options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    options.compression = rocksdb::kLZ4Compression;
+  } else if (name == "audit_tiles") {
+    options.compression = rocksdb::kNoCompression;
+  }
+  return options;
+}
+
+absl::Status CheckAuditLayout(const std::vector<std::string>& names, const std::string& dir) {
+  if (std::find(names.begin(), names.end(), "audit_nodes") != names.end()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        dir, " holds an audit log in the per-node layout (column family audit_nodes) that this version "
+             "no longer reads; it stores subtree hashes in tiles (docs/audit.md §Storage). Verify it with "
+             "the accord release that wrote it, then start a new data directory"));
+  }
+  return absl::OkStatus();
 }
 
 AuditLog::AuditLog(rocksdb::DB* db, AuditColumnFamilies cfs, std::optional<crypto::SigningKey> key)
@@ -27,7 +52,7 @@ AuditLog::AuditLog(rocksdb::DB* db, AuditColumnFamilies cfs, std::optional<crypt
 
 absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(rocksdb::DB* db, AuditColumnFamilies cfs,
                                                          std::optional<crypto::SigningKey> log_key) {
-  if (db == nullptr || cfs.leaves == nullptr || cfs.nodes == nullptr || cfs.index == nullptr ||
+  if (db == nullptr || cfs.leaves == nullptr || cfs.tiles == nullptr || cfs.index == nullptr ||
       cfs.heads == nullptr) {
     return absl::InvalidArgumentError("AuditLog::Open needs the database and all four column families");
   }
@@ -77,12 +102,16 @@ absl::Status AuditLog::Load() {
   absl::StatusOr<CompactRange> edge =
       CompactRange::Load([this](int level, uint64_t index) { return NodeAt(level, index); }, th.tree_size());
   if (!edge.ok()) return edge.status();
+  absl::StatusOr<TileWriter> tiles =
+      TileWriter::Load([this](int t, uint64_t i) { return TileAt(t, i); }, th.tree_size());
+  if (!tiles.ok()) return tiles.status();
   if (edge->Root() != th.root_hash()) {
     return absl::DataLossError(absl::StrCat("the stored subtree hashes do not match the latest signed head (size ",
                                             th.tree_size(), "); run `accord audit verify`"));
   }
   size_ = th.tree_size();
   edge_ = *std::move(edge);
+  tiles_ = *std::move(tiles);
   head_ = std::move(sth);
   head_time_ = FromTimestamp(th.timestamp());
   return absl::OkStatus();
@@ -102,6 +131,7 @@ absl::StatusOr<StagedAppend> AuditLog::Stage(std::vector<v1::AuditRecord> record
   if (staging_) return absl::FailedPreconditionError("another audit append is staged but not committed");
 
   CompactRange edge = edge_;
+  TileWriter tiles = tiles_;
   // A failure part-way rolls `batch` back to what the caller had put in it.
   batch->SetSavePoint();
   bool staged_ok = false;
@@ -112,6 +142,8 @@ absl::StatusOr<StagedAppend> AuditLog::Stage(std::vector<v1::AuditRecord> record
   auto put = [&](rocksdb::ColumnFamilyHandle* cf, const std::string& k, const std::string& v) {
     if (s.ok()) s = batch->Put(cf, k, v);
   };
+  auto put_tile = [&](const std::string& k, const std::string& v) { put(cfs_.tiles, k, v); };
+  absl::Status tiled;
   for (std::size_t i = 0; i < records.size(); ++i) {
     const uint64_t index = size_ + i;
     v1::AuditRecord& record = records[i];
@@ -123,10 +155,12 @@ absl::StatusOr<StagedAppend> AuditLog::Stage(std::vector<v1::AuditRecord> record
     if (!fields.ok()) return fields.status();
     for (const std::string& key : IndexKeys(*fields, index)) put(cfs_.index, key, "");
     edge.Append(LeafHash(leaf), [&](int level, uint64_t at, const std::string& hash) {
-      put(cfs_.nodes, NodeKey(level, at), hash);
+      if (tiled.ok()) tiled = tiles.Add(level, at, hash, put_tile);
     });
     put(cfs_.leaves, LeafKey(index), leaf);
   }
+  if (!tiled.ok()) return tiled;
+  tiles.Flush(put_tile);
   if (!s.ok()) return FromRocks(s, "cannot stage audit records");
   const uint64_t new_size = size_ + records.size();
   const absl::Time head_time = std::max(now, head_time_);
@@ -146,6 +180,7 @@ absl::StatusOr<StagedAppend> AuditLog::Stage(std::vector<v1::AuditRecord> record
   staged_ok = true;
   staging_ = true;
   staged_edge_ = std::move(edge);
+  staged_tiles_ = std::move(tiles);
   staged_head_ = staged.head;
   staged_head_time_ = head_time;
   return staged;
@@ -156,6 +191,7 @@ void AuditLog::Commit(const StagedAppend& staged) {
   if (!staging_ || staged.first_index != size_) return;  // not the outstanding staging
   size_ += staged.count;
   edge_ = std::move(staged_edge_);
+  tiles_ = std::move(staged_tiles_);
   head_ = staged_head_;
   head_time_ = staged_head_time_;
   staging_ = false;
@@ -165,6 +201,7 @@ void AuditLog::Abort(const StagedAppend& staged) {
   absl::MutexLock lock(&mu_);
   if (!staging_ || staged.first_index != size_) return;
   staged_edge_ = CompactRange();
+  staged_tiles_ = TileWriter();
   staging_ = false;
 }
 
@@ -173,19 +210,16 @@ uint64_t AuditLog::size() const {
   return size_;
 }
 
-absl::StatusOr<std::string> AuditLog::NodeAt(int level, uint64_t index) const {
+absl::StatusOr<std::string> AuditLog::TileAt(int tile_level, uint64_t tile_index) const {
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_.nodes, NodeKey(level, index), &value);
-  if (s.IsNotFound()) {
-    return absl::DataLossError(absl::StrCat("audit log is missing the hash of subtree (level ", level,
-                                            ", index ", index, "); run `accord audit verify`"));
-  }
-  if (!s.ok()) return FromRocks(s, "cannot read audit_nodes");
-  if (value.size() != kHashSize) {
-    return absl::DataLossError(absl::StrCat("stored hash of subtree (level ", level, ", index ", index,
-                                            ") has ", value.size(), " bytes"));
-  }
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_.tiles, TileKey(tile_level, tile_index), &value);
+  if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat("no tile ", tile_level, "/", tile_index));
+  if (!s.ok()) return FromRocks(s, "cannot read audit_tiles");
   return value;
+}
+
+absl::StatusOr<std::string> AuditLog::NodeAt(int level, uint64_t index) const {
+  return SubtreeHashFromTiles([this](int t, uint64_t i) { return TileAt(t, i); }, level, index);
 }
 
 absl::StatusOr<std::string> AuditLog::RootHash(uint64_t tree_size) const {

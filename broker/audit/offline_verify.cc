@@ -13,6 +13,7 @@
 #include "broker/audit/merkle.h"
 #include "broker/audit/record_format.h"
 #include "broker/audit/storage_layout.h"
+#include "broker/audit/tiles.h"
 #include "broker/audit/verifier.h"
 #include "crypto/hash.h"
 #include "crypto/signing.h"
@@ -23,10 +24,6 @@ namespace {
 constexpr int kMaxLevels = 64;
 
 std::string Short(std::string_view hash) { return crypto::Hex(hash.substr(0, 8)); }
-
-bool Equal(rocksdb::Slice stored, const Hash& h) {
-  return stored.size() == kHashSize && std::memcmp(stored.data(), h.data(), kHashSize) == 0;
-}
 
 // An order-independent digest of a set of keys: XOR of a keyed SipHash of
 // each. The key is drawn afresh for every run, so whoever edited the index
@@ -69,7 +66,9 @@ class LogChecker {
   }
   absl::Status FindLatestHead();
   bool CheckLeaf(uint64_t i, rocksdb::Slice key, rocksdb::Slice value);
-  bool CheckNode(int level, uint64_t index, const Hash& h);
+  // Compares a recomputed subtree hash of a stored level (0, 8, 16, ...)
+  // with its tile; hashes of one level must come in index order.
+  bool CheckStored(int level, uint64_t index, const Hash& h);
   std::string Root() const;
   bool CheckHeadsAt(uint64_t size);
   bool CheckHead(uint64_t size, rocksdb::Slice value, const std::string& root);
@@ -87,7 +86,11 @@ class LogChecker {
 
   uint64_t latest_size_ = 0;  // size of the last stored head (0: none)
   std::vector<Hash> stack_;   // right-edge complete subtrees, largest first
-  std::array<std::unique_ptr<rocksdb::Iterator>, kMaxLevels> levels_;
+  struct TileCursor {
+    std::unique_ptr<rocksdb::Iterator> it;  // at the tile being checked
+    rocksdb::Slice hashes;                  // its value, valid until it moves
+  };
+  std::array<TileCursor, kMaxTileLevels> tiles_;
   std::unique_ptr<rocksdb::Iterator> heads_;
   uint64_t last_head_size_ = 0;        // last stored head that matched
   uint64_t last_kept_size_ = 0;        // last kept head that matched
@@ -119,30 +122,47 @@ std::string LogChecker::Root() const {
   return ToString(root);
 }
 
-bool LogChecker::CheckNode(int level, uint64_t index, const Hash& h) {
-  std::unique_ptr<rocksdb::Iterator>& it = levels_[static_cast<std::size_t>(level)];
-  const std::string expected = NodeKey(level, index);
-  if (it == nullptr) {
-    it.reset(db_->NewIterator(read_, cfs_.nodes));
-    it->Seek(expected);
-  }
+bool LogChecker::CheckStored(int level, uint64_t index, const Hash& h) {
+  const int t = level / kTileHeight;
+  TileCursor& tile = tiles_[static_cast<std::size_t>(t)];
+  const uint64_t tile_index = index / kTileWidth;
+  const std::size_t pos = static_cast<std::size_t>(index % kTileWidth);
   const uint64_t first = index << level;
   auto what = [&] {
     return level == 0 ? absl::StrCat("record ", index)
                       : absl::StrCat("records ", first, "..", first + (uint64_t{1} << level) - 1);
   };
-  if (!it->Valid() || it->key() != rocksdb::Slice(expected)) {
-    return Fail(first, absl::StrCat("the stored hash of ", what(), " (level ", level, ", index ", index,
-                                    ") is missing: the log's hashes were removed or rewritten"));
+  if (pos == 0) {  // the first hash of the next tile of this level
+    const std::string key = TileKey(t, tile_index);
+    if (tile.it == nullptr) {
+      tile.it.reset(db_->NewIterator(read_, cfs_.tiles));
+      tile.it->Seek(key);
+    } else {
+      tile.it->Next();
+    }
+    if (!tile.it->Valid() || tile.it->key() != rocksdb::Slice(key)) {
+      return Fail(first, absl::StrCat("the stored hashes of ", what(), " and the ", kTileWidth - 1,
+                                      " subtrees after it (tile ", t, "/", tile_index,
+                                      ") are missing: the log's hashes were removed or rewritten"));
+    }
+    tile.hashes = tile.it->value();
+    if (tile.hashes.size() % kHashSize != 0 || tile.hashes.size() > kFullTileBytes) {
+      return Fail(first, absl::StrCat("tile ", t, "/", tile_index, ", which stores the hash of ", what(), ", has ",
+                                      tile.hashes.size(), " bytes: not up to ", kTileWidth, " whole hashes"));
+    }
   }
-  if (!Equal(it->value(), h)) {
+  if (tile.hashes.size() < (pos + 1) * kHashSize) {
+    return Fail(first, absl::StrCat("the stored hash of ", what(), " (level ", level, ", index ", index,
+                                    ") is missing: tile ", t, "/", tile_index, " ends before it"));
+  }
+  const std::string_view stored = tile.hashes.ToStringView().substr(pos * kHashSize, kHashSize);
+  if (std::memcmp(stored.data(), h.data(), kHashSize) != 0) {
     return Fail(first, level == 0 ? absl::StrCat("record ", index, " was changed: its hash is ", Short(AsView(h)),
                                                  "... but the hash stored when it was appended is ",
-                                                 Short(it->value().ToStringView()), "...")
+                                                 Short(stored), "...")
                                   : absl::StrCat("the stored hash of ", what(), " (level ", level,
                                                  ") does not match the records"));
   }
-  it->Next();
   return true;
 }
 
@@ -170,12 +190,12 @@ bool LogChecker::CheckLeaf(uint64_t i, rocksdb::Slice key, rocksdb::Slice value)
                                 ": records were reordered, renumbered or replaced"));
   }
   Hash h = LeafHashOf(leaf);
-  if (!CheckNode(0, i, h)) return false;
+  if (!CheckStored(0, i, h)) return false;
   int level = 0;
   for (uint64_t at = i; (at & 1) == 1; at >>= 1) {
     h = NodeHashOf(stack_.back(), h);
     stack_.pop_back();
-    if (!CheckNode(++level, at >> 1, h)) return false;
+    if (++level % kTileHeight == 0 && !CheckStored(level, at >> 1, h)) return false;
   }
   stack_.push_back(h);
   if (expected_index_) {
@@ -271,14 +291,24 @@ bool LogChecker::CheckEnd(uint64_t n) {
                                 latest_size_));
   }
   // Subtree hashes past the end betray records cut off together with their heads.
-  for (int level = 0; level < kMaxLevels; ++level) {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_, cfs_.nodes));
-    it->Seek(NodeKey(level, n >> level));
-    if (it->Valid() && it->key().size() == kNodeKeySize && static_cast<uint8_t>(it->key()[0]) == level) {
-      const uint64_t index = ReadBe64(it->key().ToStringView().substr(1)).value_or(0);
-      return Fail(n, absl::StrCat("the log holds ", n, " records but a subtree hash for records ", index << level,
-                                  ".. is stored: records after ", n == 0 ? 0 : n - 1, " were removed"));
+  for (int t = 0; t < kMaxTileLevels; ++t) {
+    const uint64_t hashes = n >> (kTileHeight * t);  // complete subtrees at level 8t
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_, cfs_.tiles));
+    it->Seek(TileKey(t, hashes / kTileWidth));
+    if (!it->Valid() || it->key().size() != kTileKeySize || static_cast<uint8_t>(it->key()[0]) != t) continue;
+    const uint64_t tile_index = ReadBe64(it->key().ToStringView().substr(1)).value_or(0);
+    uint64_t extra = tile_index * kTileWidth;  // the first stored hash beyond the records
+    if (tile_index == hashes / kTileWidth) {
+      extra = hashes;
+      if (it->value().size() <= (hashes % kTileWidth) * kHashSize) {
+        it->Next();
+        if (!it->Valid() || it->key().size() != kTileKeySize || static_cast<uint8_t>(it->key()[0]) != t) continue;
+        extra = ReadBe64(it->key().ToStringView().substr(1)).value_or(0) * kTileWidth;
+      }
     }
+    const uint64_t from = extra << (kTileHeight * t);
+    return Fail(n, absl::StrCat("the log holds ", n, " records but a subtree hash for records ", from,
+                                ".. is stored: records after ", n == 0 ? 0 : n - 1, " were removed"));
   }
   return true;
 }

@@ -9,6 +9,7 @@
 #include "broker/audit/merkle_tree.h"
 #include "broker/audit/offline_verify.h"
 #include "broker/audit/storage_layout.h"
+#include "broker/audit/tiles.h"
 #include "broker/audit/verifier.h"
 #include "crypto/hash.h"
 #include "tests/broker/audit/test_log.h"
@@ -51,11 +52,16 @@ class Disk {
   // What an attacker without the log key can do: recompute every stored
   // subtree hash from the (edited) records.
   void RehashNodes(uint64_t n) {
+    DeleteIf(cfs().tiles, [](std::string_view) { return true; });
     CompactRange range;
+    TileWriter tiles;
+    auto put = [&](const std::string& k, const std::string& v) { Put(cfs().tiles, k, v); };
     for (uint64_t i = 0; i < n; ++i) {
-      range.Append(LeafHash(Get(cfs().leaves, LeafKey(i))),
-                   [&](int level, uint64_t index, const std::string& h) { Put(cfs().nodes, NodeKey(level, index), h); });
+      range.Append(LeafHash(Get(cfs().leaves, LeafKey(i))), [&](int level, uint64_t index, const std::string& h) {
+        ASSERT_TRUE(tiles.Add(level, index, h, put).ok());
+      });
     }
+    tiles.Flush(put);
   }
   const AuditColumnFamilies& cfs() const { return db_->cfs(); }
 
@@ -167,6 +173,44 @@ TEST_F(TamperTest, ChangedByteWithRehashedTreeIsCaughtByTheSignedHeads) {
   ExpectFinding(Verify(/*with_kept_head=*/true), head_before, "are not the records that were signed");
 }
 
+TEST_F(TamperTest, EditedStoredHashesAreNamed) {
+  {
+    Disk disk(dir_);
+    std::string tile = disk.Get(disk.cfs().tiles, TileKey(0, 1));  // leaf hashes of records 256..511
+    tile[44 * kHashSize] ^= 0x01;
+    disk.Put(disk.cfs().tiles, TileKey(0, 1), tile);
+  }
+  ExpectFinding(Verify(), 300, "record 300 was changed");
+  {
+    Disk disk(dir_);
+    disk.RehashNodes(kSize);
+    std::string tile = disk.Get(disk.cfs().tiles, TileKey(1, 0));  // hashes of records 0..255, 256..511, ...
+    ASSERT_EQ(tile.size(), (kSize / 256) * kHashSize);
+    tile[kHashSize + 5] ^= 0x01;
+    disk.Put(disk.cfs().tiles, TileKey(1, 0), tile);
+  }
+  ExpectFinding(Verify(), 256, "the stored hash of records 256..511 (level 8) does not match the records");
+  {
+    Disk disk(dir_);
+    disk.RehashNodes(kSize);
+    std::string tile = disk.Get(disk.cfs().tiles, TileKey(0, 2));  // records 512..767
+    disk.Put(disk.cfs().tiles, TileKey(0, 2), tile.substr(0, 10 * kHashSize));
+  }
+  ExpectFinding(Verify(), 522, "the stored hash of record 522 (level 0, index 522) is missing");
+  {
+    Disk disk(dir_);
+    disk.RehashNodes(kSize);
+    std::string tile = disk.Get(disk.cfs().tiles, TileKey(0, kSize / 256));  // the partial last tile
+    disk.Put(disk.cfs().tiles, TileKey(0, kSize / 256), tile + std::string(kHashSize, 'x'));
+  }
+  ExpectFinding(Verify(), kSize, "a subtree hash for records 1000.. is stored");
+  {
+    Disk disk(dir_);
+    disk.RehashNodes(kSize);
+  }
+  EXPECT_TRUE(Verify().ok()) << "rehashing the unedited records restores the tiles exactly";
+}
+
 TEST_F(TamperTest, UnparsableRecordIsNamed) {
   {
     Disk disk(dir_);
@@ -237,10 +281,7 @@ TEST_F(TamperTest, CleanTruncationIsCaughtByAKeptHead) {
     disk.DeleteIf(disk.cfs().leaves, [&](std::string_view k) { return *ReadBe64(k) >= cut; });
     disk.DeleteIf(disk.cfs().heads, [&](std::string_view k) { return *ReadBe64(k) > cut; });
     disk.DeleteIf(disk.cfs().index, [&](std::string_view k) { return *LeafOfIndexKey(k) >= cut; });
-    disk.DeleteIf(disk.cfs().nodes, [&](std::string_view k) {
-      const int level = static_cast<uint8_t>(k[0]);
-      return ((*ReadBe64(k.substr(1)) + 1) << level) > cut;
-    });
+    disk.RehashNodes(cut);  // the subtree hashes of exactly the records kept
   }
   EXPECT_TRUE(Verify().ok()) << "a cleanly cut log is self-consistent; only a kept head can tell";
   ExpectFinding(Verify(/*with_kept_head=*/true), cut,
