@@ -4,7 +4,9 @@
 //   - who-saw for a subject with ~20 records in that log (target < 50 ms);
 //   - offline verification throughput (target >= 1M records/s on one core).
 // The 10M log is built once (unsynced 10k-record batches, a few minutes) into
-// $ACCORD_BENCH_AUDIT_DIR or /tmp/accord-bench-audit-10m-tiles and reused.
+// $ACCORD_BENCH_AUDIT_DIR or /tmp/accord-bench-audit-10m-tiles and reused; a
+// 1M log with a head every 4 records likewise into
+// $ACCORD_BENCH_AUDIT_DENSE_DIR or /tmp/accord-bench-audit-1m-heads-every-4.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -73,56 +75,75 @@ v1::AuditRecord Record(uint64_t i) {
   return r;
 }
 
-// The 10M log, built on first use.
+// A log built on first use and kept in `dir` (or $env) for later runs.
 struct BigLog {
   std::string dir;
   std::string public_key;
+  uint64_t records = 0;
 };
 
+// `records` records, appended `per_head` at a time, each append with its
+// signed head (the broker signs one per append, usually of a few records).
+BigLog BuildLog(const char* env_var, const std::string& default_dir, uint64_t records, uint64_t per_head) {
+  const char* env = std::getenv(env_var);
+  BigLog out{env != nullptr ? env : default_dir, "", records};
+  const std::string done = out.dir + "/BENCH_COMPLETE";
+  const std::string key_file = out.dir + "/bench-log.key";
+  if (!std::filesystem::exists(done)) {
+    std::filesystem::remove_all(out.dir);
+    std::filesystem::create_directories(out.dir);
+    auto key = crypto::SigningKey::Generate();
+    if (!key.ok() || !crypto::WriteSigningKey(key_file, *key).ok()) std::abort();
+    auto db = AuditDatabase::OpenForWriting(out.dir);
+    if (!db.ok()) std::abort();
+    auto appender = AuditLog::Open((*db)->db(), (*db)->cfs(), *std::move(key));
+    if (!appender.ok()) std::abort();
+    rocksdb::WriteOptions fast;
+    fast.disableWAL = true;  // flushed below; a crash means rebuilding
+    std::fprintf(stderr, "building a %llu-record audit log, a head every %llu records, in %s ...\n",
+                 static_cast<unsigned long long>(records), static_cast<unsigned long long>(per_head),
+                 out.dir.c_str());
+    for (uint64_t i = 0; i < records; i += per_head) {
+      std::vector<v1::AuditRecord> batch;
+      for (uint64_t j = i; j < std::min(records, i + per_head); ++j) batch.push_back(Record(j));
+      rocksdb::WriteBatch wb;
+      auto staged = (*appender)->Stage(std::move(batch), &wb, absl::FromUnixSeconds(kStart) + absl::Seconds(i));
+      if (!staged.ok() || !(*db)->db()->Write(fast, &wb).ok()) std::abort();
+      (*appender)->Commit(*staged);
+      if ((i + per_head) % 1'000'000 < per_head) {
+        std::fprintf(stderr, "  %llu records\n", static_cast<unsigned long long>(i + per_head));
+      }
+    }
+    rocksdb::FlushOptions flush;
+    for (auto* cf : {(*db)->cfs().leaves, (*db)->cfs().tiles, (*db)->cfs().index, (*db)->cfs().heads}) {
+      if (!(*db)->db()->Flush(flush, cf).ok()) std::abort();
+    }
+    if (!(*db)->db()->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr).ok()) std::abort();
+    std::ofstream(done) << records << "\n";
+  }
+  auto key = crypto::ReadSigningKey(key_file);
+  if (!key.ok()) std::abort();
+  out.public_key = key->public_key();
+  // For trying the CLI on it: accord audit verify --data DIR --log-key DIR/bench-log.pub
+  if (!std::filesystem::exists(out.dir + "/bench-log.pub") &&
+      !crypto::WriteSigningPublicKey(out.dir + "/bench-log.pub", out.public_key).ok()) {
+    std::abort();
+  }
+  return out;
+}
+
+// The 10M log, in 10,000-record appends.
 const BigLog& GetBigLog() {
-  static const BigLog log = [] {
-    const char* env = std::getenv("ACCORD_BENCH_AUDIT_DIR");
-    BigLog out{env != nullptr ? env : "/tmp/accord-bench-audit-10m-tiles", ""};
-    const std::string done = out.dir + "/BENCH_COMPLETE";
-    const std::string key_file = out.dir + "/bench-log.key";
-    if (!std::filesystem::exists(done)) {
-      std::filesystem::remove_all(out.dir);
-      std::filesystem::create_directories(out.dir);
-      auto key = crypto::SigningKey::Generate();
-      if (!key.ok() || !crypto::WriteSigningKey(key_file, *key).ok()) std::abort();
-      auto db = AuditDatabase::OpenForWriting(out.dir);
-      if (!db.ok()) std::abort();
-      auto appender = AuditLog::Open((*db)->db(), (*db)->cfs(), *std::move(key));
-      if (!appender.ok()) std::abort();
-      rocksdb::WriteOptions fast;
-      fast.disableWAL = true;  // flushed below; a crash means rebuilding
-      std::fprintf(stderr, "building the 10M-record audit log in %s ...\n", out.dir.c_str());
-      for (uint64_t i = 0; i < kBigLog; i += 10000) {
-        std::vector<v1::AuditRecord> batch;
-        for (uint64_t j = i; j < i + 10000; ++j) batch.push_back(Record(j));
-        rocksdb::WriteBatch wb;
-        auto staged = (*appender)->Stage(std::move(batch), &wb, absl::FromUnixSeconds(kStart) + absl::Seconds(i));
-        if (!staged.ok() || !(*db)->db()->Write(fast, &wb).ok()) std::abort();
-        (*appender)->Commit(*staged);
-        if ((i / 10000) % 100 == 99) std::fprintf(stderr, "  %llu records\n", static_cast<unsigned long long>(i + 10000));
-      }
-      rocksdb::FlushOptions flush;
-      for (auto* cf : {(*db)->cfs().leaves, (*db)->cfs().tiles, (*db)->cfs().index, (*db)->cfs().heads}) {
-        if (!(*db)->db()->Flush(flush, cf).ok()) std::abort();
-      }
-      if (!(*db)->db()->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr).ok()) std::abort();
-      std::ofstream(done) << kBigLog << "\n";
-    }
-    auto key = crypto::ReadSigningKey(key_file);
-    if (!key.ok()) std::abort();
-    out.public_key = key->public_key();
-    // For trying the CLI on it: accord audit verify --data DIR --log-key DIR/bench-log.pub
-    if (!std::filesystem::exists(out.dir + "/bench-log.pub") &&
-        !crypto::WriteSigningPublicKey(out.dir + "/bench-log.pub", out.public_key).ok()) {
-      std::abort();
-    }
-    return out;
-  }();
+  static const BigLog log =
+      BuildLog("ACCORD_BENCH_AUDIT_DIR", "/tmp/accord-bench-audit-10m-tiles", kBigLog, 10'000);
+  return log;
+}
+
+// 1M records in appends of 4: a signed head every 4 records, as a busy broker
+// writes them (a publish routes to a few agencies; an ack is one record).
+const BigLog& GetDenseHeadsLog() {
+  static const BigLog log =
+      BuildLog("ACCORD_BENCH_AUDIT_DENSE_DIR", "/tmp/accord-bench-audit-1m-heads-every-4", 1'000'000, 4);
   return log;
 }
 
@@ -204,22 +225,24 @@ void BM_WhoSawSubject10M(benchmark::State& state) {
 }
 BENCHMARK(BM_WhoSawSubject10M)->Unit(benchmark::kMillisecond);
 
-// `accord audit verify` over the whole 10M log, on this thread only.
-void Verify(benchmark::State& state, bool check_index) {
-  const BigLog& big = GetBigLog();
+// `accord audit verify` over a whole log, on this thread only.
+void Verify(benchmark::State& state, const BigLog& big, bool check_index) {
   for (auto _ : state) {
     VerifyOptions options;
     options.log_public_key = big.public_key;
     options.check_index = check_index;
     auto report = VerifyDataDirectory(big.dir, options);
-    if (!report.ok() || !report->ok() || report->records != kBigLog) state.SkipWithError("verify failed");
+    if (!report.ok() || !report->ok() || report->records != big.records) state.SkipWithError("verify failed");
+    state.counters["heads"] = report.ok() ? static_cast<double>(report->heads) : 0;
   }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBigLog));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * big.records));
 }
-void BM_Verify10M(benchmark::State& state) { Verify(state, /*check_index=*/false); }
-void BM_Verify10MWithIndex(benchmark::State& state) { Verify(state, /*check_index=*/true); }
+void BM_Verify10M(benchmark::State& state) { Verify(state, GetBigLog(), /*check_index=*/false); }
+void BM_Verify10MWithIndex(benchmark::State& state) { Verify(state, GetBigLog(), /*check_index=*/true); }
+void BM_Verify1MHeadEvery4(benchmark::State& state) { Verify(state, GetDenseHeadsLog(), /*check_index=*/false); }
 BENCHMARK(BM_Verify10M)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 BENCHMARK(BM_Verify10MWithIndex)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK(BM_Verify1MHeadEvery4)->Iterations(3)->Unit(benchmark::kSecond)->UseRealTime();
 
 }  // namespace
 }  // namespace accord::audit

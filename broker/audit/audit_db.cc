@@ -26,6 +26,9 @@ absl::StatusOr<std::unique_ptr<AuditDatabase>> AuditDatabase::Open(const std::st
   options.create_if_missing = !read_only;
   options.create_missing_column_families = !read_only;
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  // Tools scan the whole log: mapping the (immutable) table files saves a copy
+  // of every block out of the page cache.
+  options.allow_mmap_reads = read_only;
 
   std::vector<std::string> names;
   rocksdb::Status s = rocksdb::DB::ListColumnFamilies(options, dir, &names);

@@ -6,6 +6,8 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
 
+#include <cstring>
+
 namespace accord::audit {
 namespace {
 
@@ -32,8 +34,16 @@ Hash LeafHashOf(std::string_view leaf) {
 }
 
 Hash NodeHashOf(const Hash& left, const Hash& right) {
+  // One contiguous input: a third fewer calls into libcrypto than HashParts.
+  std::array<uint8_t, 1 + 2 * kHashSize> in;
+  in[0] = kNodePrefix;
+  std::memcpy(in.data() + 1, left.data(), kHashSize);
+  std::memcpy(in.data() + 1 + kHashSize, right.data(), kHashSize);
   Hash out;
-  HashParts(kNodePrefix, AsView(left), AsView(right), out.data());
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, in.data(), in.size());
+  SHA256_Final(out.data(), &ctx);
   return out;
 }
 

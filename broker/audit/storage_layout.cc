@@ -130,13 +130,6 @@ std::string Be64(uint64_t v) {
   return out;
 }
 
-std::optional<uint64_t> ReadBe64(std::string_view b) {
-  if (b.size() != 8) return std::nullopt;
-  uint64_t v = 0;
-  for (char c : b) v = (v << 8) | static_cast<uint8_t>(c);
-  return v;
-}
-
 std::string LeafKey(uint64_t index) { return Be64(index); }
 std::string HeadKey(uint64_t tree_size) { return Be64(tree_size); }
 
@@ -204,6 +197,16 @@ absl::StatusOr<RecordFields> ReadRecordFields(std::string_view leaf) {
   seconds = std::clamp<int64_t>(seconds, -kMaxSeconds, kMaxSeconds);
   f.time_micros = seconds * 1000000 + nanos / 1000;
   return f;
+}
+
+absl::StatusOr<uint64_t> ReadRecordSequence(std::string_view leaf) {
+  uint64_t sequence = 0;
+  const bool ok = Scan(leaf, [&](uint32_t number, uint32_t type, WireReader& in) -> int {
+    if (number != kSequence || type != kVarint) return 0;
+    return in.Varint(&sequence) ? 1 : -1;
+  });
+  if (!ok) return absl::InvalidArgumentError("record is not a well-formed AuditRecord encoding");
+  return sequence;
 }
 
 std::string SubjectPrefix(std::string_view ref) { return StringPrefix('s', ref); }

@@ -19,7 +19,13 @@ namespace accord::audit {
 
 // Big-endian fixed 64-bit, so that RocksDB's bytewise order is numeric order.
 std::string Be64(uint64_t v);
-std::optional<uint64_t> ReadBe64(std::string_view eight_bytes);
+// Inline: the offline verifier reads one per record.
+inline std::optional<uint64_t> ReadBe64(std::string_view eight_bytes) {
+  if (eight_bytes.size() != 8) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : eight_bytes) v = (v << 8) | static_cast<uint8_t>(c);
+  return v;
+}
 
 std::string LeafKey(uint64_t index);             // audit_leaves: be64(index)
 std::string NodeKey(int level, uint64_t index);  // audit_nodes: u8(level) be64(index)
@@ -43,6 +49,10 @@ struct RecordFields {
 // Reads `leaf` as protobuf wire format (last value wins, as in a full parse).
 // INVALID_ARGUMENT if it is not a well-formed AuditRecord encoding.
 absl::StatusOr<RecordFields> ReadRecordFields(std::string_view leaf);
+// Only the record's `sequence` (0 if absent), checking that the top-level
+// wire format is well formed; what the offline verifier needs per record when
+// it does not also check the index. INVALID_ARGUMENT as ReadRecordFields.
+absl::StatusOr<uint64_t> ReadRecordSequence(std::string_view leaf);
 
 // audit_index keys, all ending in be64(leaf) and mapping to an empty value:
 //   s|<subject_ref>|leaf   c|<case_ref>|leaf   e|<event_id>|leaf

@@ -183,6 +183,25 @@ TEST_F(AuditLogTest, OpenRefusesAnInconsistentDatabase) {
   }
 }
 
+TEST_F(AuditLogTest, TheEarlierPerNodeLayoutIsRefusedByName) {
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, tmp_.Path("old"), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    rocksdb::ColumnFamilyHandle* nodes = nullptr;
+    ASSERT_TRUE(db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), "audit_nodes", &nodes).ok());
+    ASSERT_TRUE(db->DestroyColumnFamilyHandle(nodes).ok());
+  }
+  for (bool read_only : {true, false}) {
+    auto db = read_only ? AuditDatabase::OpenReadOnly(tmp_.Path("old"))
+                        : AuditDatabase::OpenForWriting(tmp_.Path("old"));
+    EXPECT_EQ(db.status().code(), absl::StatusCode::kFailedPrecondition) << db.status();
+    EXPECT_NE(db.status().message().find("audit_nodes"), std::string::npos) << db.status();
+  }
+}
+
 TEST_F(AuditLogTest, ProofsVerifyAgainstSignedHeads) {
   TestLog t(tmp_.Path("db"));
   std::vector<uint64_t> head_sizes;
