@@ -69,9 +69,9 @@ class LogChecker {
   // Compares a recomputed subtree hash of a stored level (0, 8, 16, ...)
   // with its tile; hashes of one level must come in index order.
   bool CheckStored(int level, uint64_t index, const Hash& h);
-  std::string Root() const;
+  Hash RootHash() const;
   bool CheckHeadsAt(uint64_t size);
-  bool CheckHead(uint64_t size, rocksdb::Slice value, const std::string& root);
+  bool CheckHead(uint64_t size, rocksdb::Slice value, const Hash& root);
   bool CheckEnd(uint64_t n);
   absl::Status CheckIndex(uint64_t n);
   absl::Status LocateIndexDifference(uint64_t n);
@@ -93,8 +93,6 @@ class LogChecker {
   std::array<TileCursor, kMaxTileLevels> tiles_;
   std::unique_ptr<rocksdb::Iterator> heads_;
   uint64_t next_check_ = 0;            // the next size with a stored or kept head
-  v1::SignedTreeHead sth_;             // scratch for CheckHead
-  v1::TreeHead th_;
   uint64_t last_head_size_ = 0;        // last stored head that matched
   uint64_t last_kept_size_ = 0;        // last kept head that matched
   absl::Time last_head_time_ = absl::InfinitePast();
@@ -118,11 +116,16 @@ absl::Status LogChecker::FindLatestHead() {
   return absl::OkStatus();
 }
 
-std::string LogChecker::Root() const {
-  if (stack_.empty()) return EmptyTreeHash();
+Hash LogChecker::RootHash() const {
+  if (stack_.empty()) {
+    Hash empty;
+    const std::string h = EmptyTreeHash();
+    std::copy(h.begin(), h.end(), empty.begin());
+    return empty;
+  }
   Hash root = stack_.back();
   for (std::size_t i = stack_.size() - 1; i-- > 0;) root = NodeHashOf(stack_[i], root);
-  return ToString(root);
+  return root;
 }
 
 bool LogChecker::CheckStored(int level, uint64_t index, const Hash& h) {
@@ -219,36 +222,36 @@ bool LogChecker::CheckLeaf(uint64_t i, rocksdb::Slice key, rocksdb::Slice value)
   return CheckHeadsAt(i + 1);
 }
 
-bool LogChecker::CheckHead(uint64_t size, rocksdb::Slice value, const std::string& root) {
-  v1::SignedTreeHead& sth = sth_;  // reused: parsing into them again allocates nothing
-  v1::TreeHead& th = th_;
-  if (!sth.ParseFromArray(value.data(), static_cast<int>(value.size())) || !th.ParseFromString(sth.tree_head())) {
+bool LogChecker::CheckHead(uint64_t size, rocksdb::Slice value, const Hash& root) {
+  absl::StatusOr<HeadFields> head = ReadHeadFields(value.ToStringView());
+  if (!head.ok()) {
     return Fail(last_head_size_, absl::StrCat("the signed head stored for size ", size, " does not parse"));
   }
   ++report_.heads;
-  if (th.tree_size() != size) {
+  if (head->tree_size != size) {
     return Fail(last_head_size_, absl::StrCat("the signed head stored for size ", size, " is for size ",
-                                              th.tree_size()));
+                                              head->tree_size));
   }
-  if (th.log_key_id() != key_id_) {
-    return Fail(last_head_size_, absl::StrCat("the head for size ", size, " names log key ", th.log_key_id(),
-                                              ", not the partnership's log key ", key_id_));
+  if (head->log_key_id != key_id_) {
+    return Fail(last_head_size_, absl::StrCat("the head for size ", size, " names log key ",
+                                              std::string(head->log_key_id), ", not the partnership's log key ",
+                                              key_id_));
   }
-  if (th.root_hash() != root) {
+  if (head->root_hash != AsView(root)) {
     return Fail(last_head_size_,
                 absl::StrCat("records ", last_head_size_, "..", size - 1,
                              " are not the records that were signed: the root of the first ", size,
-                             " records is ", Short(root), "... but the head signed for size ", size, " says ",
-                             Short(th.root_hash()), "... (all earlier heads match)"));
+                             " records is ", Short(AsView(root)), "... but the head signed for size ", size,
+                             " says ", Short(head->root_hash), "... (all earlier heads match)"));
   }
-  const absl::Time t = FromTimestamp(th.timestamp());
+  const absl::Time t = absl::FromUnixSeconds(head->seconds) + absl::Nanoseconds(head->nanos);
   if (t < last_head_time_) {
     return Fail(last_head_size_, absl::StrCat("the head for size ", size, " is dated ", FormatRfc3339(t),
                                               ", before the previous head (", FormatRfc3339(last_head_time_), ")"));
   }
   if (options_.all_signatures || size == latest_size_) {
     ++report_.signatures;
-    if (!crypto::VerifySignature(options_.log_public_key, crypto::kTreeHeadType, sth.tree_head(), sth.signature())
+    if (!crypto::VerifySignature(options_.log_public_key, crypto::kTreeHeadType, head->tree_head, head->signature)
              .ok()) {
       return Fail(last_head_size_, absl::StrCat("the head for size ", size,
                                                 " is not signed by the log key: it was forged or altered"));
@@ -261,7 +264,7 @@ bool LogChecker::CheckHead(uint64_t size, rocksdb::Slice value, const std::strin
 
 bool LogChecker::CheckHeadsAt(uint64_t size) {
   if (size < next_check_) return true;  // no stored or kept head for this size
-  std::string root;
+  std::optional<Hash> root;  // computed once, if a head needs it
   while (heads_->Valid()) {
     const std::optional<uint64_t> k = ReadBe64(heads_->key().ToStringView());
     if (!k) {
@@ -272,16 +275,16 @@ bool LogChecker::CheckHeadsAt(uint64_t size) {
     if (*k < size) {
       return Fail(*k, absl::StrCat("a signed head is stored for size ", *k, " out of order"));
     }
-    if (root.empty()) root = Root();
-    if (!CheckHead(size, heads_->value(), root)) return false;
+    if (!root) root = RootHash();
+    if (!CheckHead(size, heads_->value(), *root)) return false;
     heads_->Next();
   }
   if (auto kept = kept_.find(size); kept != kept_.end()) {
-    if (root.empty()) root = Root();
-    if (kept->second.root_hash() != root) {
+    if (!root) root = RootHash();
+    if (kept->second.root_hash() != AsView(*root)) {
       return Fail(last_kept_size_,
                   absl::StrCat("the log's history differs from a head you kept: the first ", size,
-                               " records hash to ", Short(root), "... but your head for size ", size, " (signed ",
+                               " records hash to ", Short(AsView(*root)), "... but your head for size ", size, " (signed ",
                                FormatRfc3339(FromTimestamp(kept->second.timestamp())), ") says ",
                                Short(kept->second.root_hash()), "...; a record in ", last_kept_size_, "..",
                                size - 1, " was changed, removed or replaced after you kept it"));
@@ -416,7 +419,7 @@ absl::StatusOr<VerifyReport> LogChecker::Run() {
     if (!it->status().ok()) return absl::UnavailableError(absl::StrCat("cannot read the audit log: ", it->status().ToString()));
   }
   report_.records = n;
-  report_.root = Root();
+  report_.root = ToString(RootHash());
   if (ok) ok = CheckEnd(n);
   if (ok && options_.check_index) {
     if (absl::Status s = CheckIndex(n); !s.ok()) return s;

@@ -209,6 +209,37 @@ absl::StatusOr<uint64_t> ReadRecordSequence(std::string_view leaf) {
   return sequence;
 }
 
+absl::StatusOr<HeadFields> ReadHeadFields(std::string_view signed_head) {
+  constexpr uint32_t kSignedTreeHead = 1, kSignature = 2;                        // SignedTreeHead
+  constexpr uint32_t kTreeSize = 1, kRootHash = 2, kHeadTime = 3, kLogKeyId = 4;  // TreeHead
+  HeadFields h;
+  bool ok = Scan(signed_head, [&](uint32_t number, uint32_t type, WireReader& in) -> int {
+    if (type != kBytes || (number != kSignedTreeHead && number != kSignature)) return 0;
+    return in.Bytes(number == kSignedTreeHead ? &h.tree_head : &h.signature) ? 1 : -1;
+  });
+  ok = ok && Scan(h.tree_head, [&](uint32_t number, uint32_t type, WireReader& in) -> int {
+    if (number == kTreeSize && type == kVarint) return in.Varint(&h.tree_size) ? 1 : -1;
+    if (type != kBytes) return 0;
+    if (number == kRootHash) return in.Bytes(&h.root_hash) ? 1 : -1;
+    if (number == kLogKeyId) return in.Bytes(&h.log_key_id) ? 1 : -1;
+    if (number != kHeadTime) return 0;
+    std::string_view time;
+    if (!in.Bytes(&time)) return -1;
+    return Scan(time, [&](uint32_t n, uint32_t t, WireReader& tin) -> int {
+             if (t != kVarint || (n != kTimestampSeconds && n != kTimestampNanos)) return 0;
+             uint64_t x = 0;
+             if (!tin.Varint(&x)) return -1;
+             if (n == kTimestampSeconds) h.seconds = static_cast<int64_t>(x);
+             if (n == kTimestampNanos) h.nanos = static_cast<int32_t>(x);
+             return 1;
+           })
+               ? 1
+               : -1;
+  });
+  if (!ok) return absl::InvalidArgumentError("not a well-formed SignedTreeHead encoding");
+  return h;
+}
+
 std::string SubjectPrefix(std::string_view ref) { return StringPrefix('s', ref); }
 std::string CasePrefix(std::string_view case_ref) { return StringPrefix('c', case_ref); }
 std::string EventPrefix(std::string_view event_id) { return StringPrefix('e', event_id); }

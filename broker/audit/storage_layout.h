@@ -54,6 +54,22 @@ absl::StatusOr<RecordFields> ReadRecordFields(std::string_view leaf);
 // it does not also check the index. INVALID_ARGUMENT as ReadRecordFields.
 absl::StatusOr<uint64_t> ReadRecordSequence(std::string_view leaf);
 
+// A serialized SignedTreeHead and the TreeHead inside it, read straight from
+// the wire format (last value wins, as in a full parse); what the offline
+// verifier reads for each of the log's heads, at a sixth of the cost of
+// parsing the two messages.
+struct HeadFields {
+  std::string_view tree_head;  // the signed bytes
+  std::string_view signature;
+  uint64_t tree_size = 0;
+  std::string_view root_hash;
+  int64_t seconds = 0;  // timestamp
+  int32_t nanos = 0;
+  std::string_view log_key_id;
+};
+// INVALID_ARGUMENT if either message is not well-formed wire format.
+absl::StatusOr<HeadFields> ReadHeadFields(std::string_view signed_head);
+
 // audit_index keys, all ending in be64(leaf) and mapping to an empty value:
 //   s|<subject_ref>|leaf   c|<case_ref>|leaf   e|<event_id>|leaf
 //   a|<agency>|leaf (actor_agency and recipient)   k|u8(action)|leaf

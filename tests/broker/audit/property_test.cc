@@ -139,8 +139,11 @@ TEST(RecordFieldsTest, AgreesWithProtobufOnValidAndMangledRecords) {
     v1::AuditRecord parsed;
     const bool proto_ok = parsed.ParseFromString(bytes);
     absl::StatusOr<RecordFields> f = ReadRecordFields(bytes);
+    absl::StatusOr<uint64_t> sequence = ReadRecordSequence(bytes);
     if (proto_ok) {
       EXPECT_TRUE(f.ok()) << "the reader refuses a record protobuf accepts: " << i;
+      ASSERT_TRUE(sequence.ok()) << "the sequence reader refuses a record protobuf accepts: " << i;
+      EXPECT_EQ(*sequence, parsed.sequence());
     }
     if (!proto_ok || !f.ok()) continue;
     ++compared;
@@ -160,6 +163,47 @@ TEST(RecordFieldsTest, AgreesWithProtobufOnValidAndMangledRecords) {
     std::vector<std::string> got(f->subject_refs.begin(), f->subject_refs.end());
     got.erase(std::remove(got.begin(), got.end(), ""), got.end());
     EXPECT_EQ(got, subjects) << i;
+  }
+  EXPECT_GT(compared, 1500);
+}
+
+// The verifier's head reader agrees with parsing SignedTreeHead and TreeHead.
+TEST(HeadFieldsTest, AgreesWithProtobufOnValidAndMangledHeads) {
+  google::protobuf::LogSilencer quiet;
+  std::mt19937_64 rng(7);
+  int compared = 0;
+  for (uint64_t i = 0; i < 3000; ++i) {
+    v1::TreeHead th;
+    th.set_tree_size(rng() >> (rng() % 64));
+    th.set_root_hash(std::string(32, static_cast<char>(i)));
+    th.mutable_timestamp()->set_seconds(static_cast<int64_t>(1'700'000'000 + i));
+    th.mutable_timestamp()->set_nanos(static_cast<int32_t>(i * 1000));
+    th.set_log_key_id("4484a55571deaf4f");
+    std::string inner = th.SerializeAsString();
+    if (i % 4 == 1) inner += std::string("\x08\x05", 2);  // tree_size again: the last value wins
+    v1::SignedTreeHead sth;
+    sth.set_tree_head(inner);
+    sth.set_signature(std::string(64, 's'));
+    std::string bytes = sth.SerializeAsString();
+    if (i % 2 == 1) {
+      for (int flips = 0; flips < 2; ++flips) bytes[rng() % bytes.size()] = static_cast<char>(rng());
+    }
+    v1::SignedTreeHead parsed;
+    v1::TreeHead head;
+    const bool proto_ok = parsed.ParseFromString(bytes) && head.ParseFromString(parsed.tree_head());
+    absl::StatusOr<HeadFields> f = ReadHeadFields(bytes);
+    if (proto_ok) {
+      EXPECT_TRUE(f.ok()) << "the reader refuses a head protobuf accepts: " << i;
+    }
+    if (!proto_ok || !f.ok()) continue;
+    ++compared;
+    EXPECT_EQ(f->tree_head, parsed.tree_head());
+    EXPECT_EQ(f->signature, parsed.signature());
+    EXPECT_EQ(f->tree_size, head.tree_size());
+    EXPECT_EQ(f->root_hash, head.root_hash());
+    EXPECT_EQ(f->seconds, head.timestamp().seconds());
+    EXPECT_EQ(f->nanos, head.timestamp().nanos());
+    EXPECT_EQ(f->log_key_id, head.log_key_id());
   }
   EXPECT_GT(compared, 1500);
 }
