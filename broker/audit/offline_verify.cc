@@ -408,11 +408,16 @@ absl::StatusOr<VerifyReport> LogChecker::Run() {
   std::unique_ptr<rocksdb::Iterator> leaves(db_->NewIterator(read_, cfs_.leaves));
   uint64_t n = 0;
   bool ok = CheckHeadsAt(0);
+  uint64_t until_progress = options_.progress_every;  // a countdown: no division per record
   for (leaves->SeekToFirst(); ok && leaves->Valid(); leaves->Next()) {
     ok = CheckLeaf(n, leaves->key(), leaves->value());
-    if (ok) ++n;
-    if (options_.progress && n % options_.progress_every == 0 && n > 0) {
-      options_.progress({VerifyProgress::Phase::kRecords, n, latest_size_, absl::Now() - start_});
+    if (!ok) break;
+    ++n;
+    if (--until_progress == 0) {
+      until_progress = options_.progress_every;
+      if (options_.progress) {
+        options_.progress({VerifyProgress::Phase::kRecords, n, latest_size_, absl::Now() - start_});
+      }
     }
   }
   for (const rocksdb::Iterator* it : {leaves.get(), heads_.get()}) {
