@@ -147,9 +147,9 @@ bool LogChecker::CheckStored(int level, uint64_t index, const Hash& h) {
       tile.it->Next();
     }
     if (!tile.it->Valid() || tile.it->key() != rocksdb::Slice(key)) {
-      return Fail(first, absl::StrCat("the stored hashes of ", what(), " and the ", kTileWidth - 1,
-                                      " subtrees after it (tile ", t, "/", tile_index,
-                                      ") are missing: the log's hashes were removed or rewritten"));
+      return Fail(first, absl::StrCat("the stored hash of ", what(), " (level ", level, ", index ", index,
+                                      ") is missing: its tile ", t, "/", tile_index,
+                                      " is not stored; the log's hashes were removed or rewritten"));
     }
     tile.hashes = tile.it->value();
     if (tile.hashes.size() % kHashSize != 0 || tile.hashes.size() > kFullTileBytes) {
@@ -284,8 +284,8 @@ bool LogChecker::CheckHeadsAt(uint64_t size) {
     if (kept->second.root_hash() != AsView(*root)) {
       return Fail(last_kept_size_,
                   absl::StrCat("the log's history differs from a head you kept: the first ", size,
-                               " records hash to ", Short(AsView(*root)), "... but your head for size ", size, " (signed ",
-                               FormatRfc3339(FromTimestamp(kept->second.timestamp())), ") says ",
+                               " records hash to ", Short(AsView(*root)), "... but your head for size ", size,
+                               " (signed ", FormatRfc3339(FromTimestamp(kept->second.timestamp())), ") says ",
                                Short(kept->second.root_hash()), "...; a record in ", last_kept_size_, "..",
                                size - 1, " was changed, removed or replaced after you kept it"));
     }

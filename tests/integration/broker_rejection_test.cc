@@ -7,7 +7,7 @@
 #include "cli/subprocess.h"
 #include "crypto/key_file.h"
 #include "crypto/partnership.h"
-#include "rocksdb/db.h"
+#include "tests/broker/audit/test_log.h"
 #include "tests/integration/broker_fixture.h"
 
 namespace accord::testing {
@@ -231,16 +231,7 @@ TEST_F(BrokerRejectionTest, BadConfigurationsRefuseToStart) {
       start_with("stranger", "meetings:\n  - id: m\n    members: [police, housing]\n");
   ASSERT_FALSE(stranger.ok());
   EXPECT_NE(stranger.status().message().find("'housing'"), std::string::npos) << stranger.status();
-  {  // a data directory whose audit log is in the earlier per-node layout
-    rocksdb::Options options;
-    options.create_if_missing = true;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(options, tmp_.Path("old-data"), &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    rocksdb::ColumnFamilyHandle* nodes = nullptr;
-    ASSERT_TRUE(db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), "audit_nodes", &nodes).ok());
-    ASSERT_TRUE(db->DestroyColumnFamilyHandle(nodes).ok());
-  }
+  audit::testing::MakeOldLayoutDatabase(tmp_.Path("old-data"));  // the earlier per-node audit layout
   absl::StatusOr<std::unique_ptr<BrokerProcess>> old = start_with("old", "");
   ASSERT_FALSE(old.ok());
   EXPECT_NE(old.status().message().find("audit_nodes"), std::string::npos) << old.status();

@@ -184,16 +184,7 @@ TEST_F(AuditLogTest, OpenRefusesAnInconsistentDatabase) {
 }
 
 TEST_F(AuditLogTest, TheEarlierPerNodeLayoutIsRefusedByName) {
-  {
-    rocksdb::Options options;
-    options.create_if_missing = true;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(options, tmp_.Path("old"), &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    rocksdb::ColumnFamilyHandle* nodes = nullptr;
-    ASSERT_TRUE(db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), "audit_nodes", &nodes).ok());
-    ASSERT_TRUE(db->DestroyColumnFamilyHandle(nodes).ok());
-  }
+  testing::MakeOldLayoutDatabase(tmp_.Path("old"));
   for (bool read_only : {true, false}) {
     auto db = read_only ? AuditDatabase::OpenReadOnly(tmp_.Path("old"))
                         : AuditDatabase::OpenForWriting(tmp_.Path("old"));

@@ -19,6 +19,19 @@ namespace accord::audit::testing {
 
 inline constexpr int64_t kStartSeconds = 1780000000;  // 2026-05-28
 
+// A database holding an (empty) audit log in the per-node layout of before
+// tiles, which every opener must refuse by name.
+inline void MakeOldLayoutDatabase(const std::string& dir) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(options, dir, &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::ColumnFamilyHandle* nodes = nullptr;
+  ASSERT_TRUE(db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), "audit_nodes", &nodes).ok());
+  ASSERT_TRUE(db->DestroyColumnFamilyHandle(nodes).ok());
+}
+
 // A 64-hex-character pseudonym for subject number `n`.
 inline std::string SubjectRef(int n) {
   std::string hex = std::to_string(n);
