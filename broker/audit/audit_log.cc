@@ -4,11 +4,11 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
-#include "rocksdb/table.h"
 #include "broker/audit/merkle.h"
 #include "broker/audit/record_format.h"
 #include "broker/audit/storage_layout.h"
 #include "crypto/hash.h"
+#include "rocksdb/table.h"
 
 namespace accord::audit {
 namespace {

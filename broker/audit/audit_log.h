@@ -67,7 +67,8 @@ class AuditLog {
  public:
   // `db` and the handles must outlive the log. `log_key` signs tree heads; a
   // log opened without a key (tools, verification) cannot Stage. Loads the
-  // tree size and the right-edge subtree hashes; does not rescan the log.
+  // tree size, the right-edge subtree hashes and the rightmost tiles; does
+  // not rescan the log.
   // DATA_LOSS if the latest head, the records and the stored hashes disagree
   // (run `accord audit verify`); FAILED_PRECONDITION if the heads are signed
   // by a different key than `log_key`.
@@ -76,9 +77,9 @@ class AuditLog {
       std::optional<crypto::SigningKey> log_key);
 
   // Assigns consecutive leaf indices to `records` (setting each record's
-  // `sequence`, and `time` when unset), and adds to `batch` the leaves, the new
-  // complete subtree hashes, the index entries and a signed head for the
-  // resulting tree. Nothing is visible until Commit(staged). Fails
+  // `sequence`, and `time` when unset), and adds to `batch` the leaves, the
+  // tiles their subtree hashes extend, the index entries and a signed head for
+  // the resulting tree. Nothing is visible until Commit(staged). Fails
   // (FAILED_PRECONDITION) if another staging is outstanding or the log has no
   // key, INVALID_ARGUMENT for no records or a record without an action; on
   // failure `batch` holds only what the caller had put in it.
