@@ -51,11 +51,24 @@ std::string Withheld(const PackEvent& e) {
   return absl::StrCat("withheld from you: ", absl::StrJoin(e.withheld, ", "));
 }
 
-std::vector<const v1::MeetingAction*> Actions(const PackCaseView& c) {
-  std::vector<const v1::MeetingAction*> out;
+// What the meeting should act on: actions agreed at a meeting (owner named)
+// and actions an agency recommends in a risk alert, where the pack's agency
+// may read the event's detail.
+struct ActionLine {
+  std::string text;
+  std::string by;  // "owner: <agency>" or "recommended by <agency>, <when>"
+};
+
+std::vector<ActionLine> Actions(const PackCaseView& c) {
+  std::vector<ActionLine> out;
   for (const PackEvent& e : c.events) {
-    if (const auto* m = Find(e, "detail")) {
-      if (const auto* a = dynamic_cast<const v1::MeetingAction*>(m)) out.push_back(a);
+    const auto* m = e.error.ok() ? Find(e, "detail") : nullptr;
+    if (const auto* a = dynamic_cast<const v1::MeetingAction*>(m)) {
+      out.push_back({a->action(), absl::StrCat("owner: ", a->owner_agency())});
+    } else if (const auto* alert = dynamic_cast<const v1::RiskAlert*>(m);
+               alert != nullptr && !alert->recommended_action().empty()) {
+      out.push_back({alert->recommended_action(),
+                     absl::StrCat("recommended by ", e.header.sender(), ", ", When(EventTime(e.header)))});
     }
   }
   return out;
@@ -169,9 +182,7 @@ std::string RenderMarkdown(const PackView& pack) {
     const auto actions = Actions(c);
     if (!actions.empty()) {
       absl::StrAppend(&out, "\n### Actions\n\n");
-      for (const v1::MeetingAction* a : actions) {
-        absl::StrAppend(&out, "- ", Md(a->action()), " — ", Md(a->owner_agency()), "\n");
-      }
+      for (const ActionLine& a : actions) absl::StrAppend(&out, "- ", Md(a.text), " — ", Md(a.by), "\n");
     }
   }
   if (pack.cases.empty()) absl::StrAppend(&out, "\nNo case has changed since your last pack.\n");
@@ -225,8 +236,8 @@ std::string RenderHtml(const PackView& pack) {
     const auto actions = Actions(c);
     if (!actions.empty()) {
       absl::StrAppend(&out, "<h3>Actions</h3><ul>\n");
-      for (const v1::MeetingAction* a : actions) {
-        absl::StrAppend(&out, "<li>", Html(a->action()), " — ", Html(a->owner_agency()), "</li>\n");
+      for (const ActionLine& a : actions) {
+        absl::StrAppend(&out, "<li>", Html(a.text), " — ", Html(a.by), "</li>\n");
       }
       absl::StrAppend(&out, "</ul>\n");
     }

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "accord/v1/events.pb.h"
 
 namespace accord::agents {
@@ -42,6 +44,15 @@ PackView Pack() {
   high.events.push_back(Event("perpetrator_programme", v1::EVENT_KIND_RISK_ALERT,
                               v1::RISK_LEVEL_HIGH, 1'790'000'300, ""));
   high.events.back().header.mutable_override()->set_reason("risk_to_child");
+  auto alert = std::make_shared<v1::RiskAlert>();
+  alert->set_recommended_action("Joint visit with police <today>");
+  high.events.back().sections.push_back({"detail", "accord.v1.RiskAlert", alert});
+  high.events.push_back(Event("marac_coordinator", v1::EVENT_KIND_MEETING_ACTION, v1::RISK_LEVEL_UNSPECIFIED,
+                              1'790'000'400, "Action agreed"));
+  auto action = std::make_shared<v1::MeetingAction>();
+  action->set_action("Refer to MARAC");
+  action->set_owner_agency("police");
+  high.events.back().sections.push_back({"detail", "accord.v1.MeetingAction", action});
   PackCaseView standard;
   standard.case_ref = "CASE-7";
   standard.risk_level = v1::RISK_LEVEL_STANDARD;
@@ -79,6 +90,26 @@ TEST(PackViewTest, HtmlEscapesAndIsPrintable) {
   EXPECT_NE(html.find("Incident &lt;script&gt;"), std::string::npos);
   EXPECT_NE(html.find("@media print"), std::string::npos);
   EXPECT_NE(html.find("withheld from you: victim_contact"), std::string::npos);
+}
+
+TEST(PackViewTest, ActionsListAgreedAndRecommendedActionsThatMayBeRead) {
+  const std::string md = RenderMarkdown(Pack());
+  EXPECT_NE(md.find("- Refer to MARAC — owner: police"), std::string::npos) << md;
+  EXPECT_NE(md.find("- Joint visit with police &lt;today> — recommended by perpetrator_programme, 2026-09-21"),
+            std::string::npos)
+      << md;
+  const std::string html = RenderHtml(Pack());
+  EXPECT_NE(html.find("<li>Joint visit with police &lt;today&gt; — recommended by perpetrator_programme"),
+            std::string::npos)
+      << html;
+  // A detail section the policy withholds is not in the event, so nothing of it shows.
+  PackView withheld = Pack();
+  auto& sections = withheld.cases[0].events[2].sections;
+  sections.erase(std::remove_if(sections.begin(), sections.end(),
+                                [](const PackSection& s) { return s.name == "detail"; }),
+                 sections.end());
+  withheld.cases[0].events[2].withheld = {"detail"};
+  EXPECT_EQ(RenderMarkdown(withheld).find("Joint visit"), std::string::npos);
 }
 
 TEST(PackViewTest, EmptyPackSaysSo) {
