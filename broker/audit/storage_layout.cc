@@ -133,12 +133,6 @@ std::string Be64(uint64_t v) {
 std::string LeafKey(uint64_t index) { return Be64(index); }
 std::string HeadKey(uint64_t tree_size) { return Be64(tree_size); }
 
-std::string NodeKey(int level, uint64_t index) {
-  std::string out(1, static_cast<char>(level));
-  out += Be64(index);
-  return out;
-}
-
 absl::StatusOr<RecordFields> ReadRecordFields(std::string_view leaf) {
   RecordFields f;
   // Singular message fields merge when repeated, so the last value wins.

@@ -27,10 +27,8 @@ inline std::optional<uint64_t> ReadBe64(std::string_view eight_bytes) {
   return v;
 }
 
-std::string LeafKey(uint64_t index);             // audit_leaves: be64(index)
-std::string NodeKey(int level, uint64_t index);  // audit_nodes: u8(level) be64(index)
-std::string HeadKey(uint64_t tree_size);         // audit_heads: be64(tree_size)
-inline constexpr std::size_t kNodeKeySize = 9;
+std::string LeafKey(uint64_t index);      // audit_leaves: be64(index)  (audit_tiles: tiles.h)
+std::string HeadKey(uint64_t tree_size);  // audit_heads: be64(tree_size)
 
 // The indexed and checked fields of one record. The string views point into
 // the serialized record they were read from.
