@@ -108,6 +108,19 @@ bool ReadNestedString(std::string_view message, uint32_t field, std::string_view
   });
 }
 
+// A google.protobuf.Timestamp's seconds and nanos (merged: the last value of
+// each wins, and an absent one keeps what it had).
+bool ReadTimestamp(std::string_view message, int64_t* seconds, int32_t* nanos) {
+  return Scan(message, [&](uint32_t n, uint32_t t, WireReader& in) -> int {
+    if (t != kVarint || (n != kTimestampSeconds && n != kTimestampNanos)) return 0;
+    uint64_t x = 0;
+    if (!in.Varint(&x)) return -1;
+    if (n == kTimestampSeconds) *seconds = static_cast<int64_t>(x);
+    if (n == kTimestampNanos) *nanos = static_cast<int32_t>(x);
+    return 1;
+  });
+}
+
 void AppendUnique(std::vector<std::string>& keys, std::string key) {
   if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
 }
@@ -151,17 +164,7 @@ absl::StatusOr<RecordFields> ReadRecordFields(std::string_view leaf) {
     if (type != kBytes) return 0;
     switch (number) {
       case kTime:
-        if (!in.Bytes(&bytes)) return -1;
-        return Scan(bytes, [&](uint32_t n, uint32_t t, WireReader& tin) -> int {
-                 if (t != kVarint || (n != kTimestampSeconds && n != kTimestampNanos)) return 0;
-                 uint64_t x = 0;
-                 if (!tin.Varint(&x)) return -1;
-                 if (n == kTimestampSeconds) seconds = static_cast<int64_t>(x);
-                 if (n == kTimestampNanos) nanos = static_cast<int32_t>(x);
-                 return 1;
-               })
-                   ? 1
-                   : -1;
+        return in.Bytes(&bytes) && ReadTimestamp(bytes, &seconds, &nanos) ? 1 : -1;
       case kActorAgency: return in.Bytes(&f.actor_agency) ? 1 : -1;
       case kEventId: return in.Bytes(&f.event_id) ? 1 : -1;
       case kCaseRef: return in.Bytes(&f.case_ref) ? 1 : -1;
@@ -218,17 +221,7 @@ absl::StatusOr<HeadFields> ReadHeadFields(std::string_view signed_head) {
     if (number == kLogKeyId) return in.Bytes(&h.log_key_id) ? 1 : -1;
     if (number != kHeadTime) return 0;
     std::string_view time;
-    if (!in.Bytes(&time)) return -1;
-    return Scan(time, [&](uint32_t n, uint32_t t, WireReader& tin) -> int {
-             if (t != kVarint || (n != kTimestampSeconds && n != kTimestampNanos)) return 0;
-             uint64_t x = 0;
-             if (!tin.Varint(&x)) return -1;
-             if (n == kTimestampSeconds) h.seconds = static_cast<int64_t>(x);
-             if (n == kTimestampNanos) h.nanos = static_cast<int32_t>(x);
-             return 1;
-           })
-               ? 1
-               : -1;
+    return in.Bytes(&time) && ReadTimestamp(time, &h.seconds, &h.nanos) ? 1 : -1;
   });
   if (!ok) return absl::InvalidArgumentError("not a well-formed SignedTreeHead encoding");
   return h;
