@@ -124,12 +124,16 @@ absl::StatusOr<MappedEvent> MapJusticeOutcome(const Row& row, const MapContext& 
   return Finish(r, std::move(b), row);
 }
 
+// The order an order or breach record is about (docs/adapters.md).
+std::string ReadOrderType(FieldReader& r) {
+  return r.Enum("order_type", {"bail", "dvpn", "dvpo", "restraining_order", "non_molestation"}, Need::kRequired);
+}
+
 absl::StatusOr<MappedEvent> MapOrder(const Row& row, const MapContext& ctx) {
   FieldReader r(row);
   EventBuilder b(ctx, v1::EVENT_KIND_PROTECTIVE_ORDER);
   PoliceRow p = ReadPoliceRow(r, ctx, Need::kOptional, &b);
-  const std::string type =
-      r.Enum("order_type", {"bail", "dvpn", "dvpo", "restraining_order", "non_molestation"}, Need::kRequired);
+  const std::string type = ReadOrderType(r);
   std::optional<absl::Time> starts = r.Time("order_starts_at");
   const std::optional<absl::Time> ends = r.Time("order_ends_at");
   if (!starts) starts = p.at;
@@ -158,8 +162,7 @@ absl::StatusOr<MappedEvent> MapBreach(const Row& row, const MapContext& ctx) {
   FieldReader r(row);
   EventBuilder b(ctx, v1::EVENT_KIND_ORDER_BREACH);
   PoliceRow p = ReadPoliceRow(r, ctx, Need::kOptional, &b);
-  const std::string type =
-      r.Enum("order_type", {"bail", "dvpn", "dvpo", "restraining_order", "non_molestation"}, Need::kRequired);
+  const std::string type = ReadOrderType(r);
   const std::string breach = r.Text("breach", Need::kRequired);
   const std::optional<bool> arrest = r.Bool("arrest_made");
   ReadOptionalRisk(r, &b);
