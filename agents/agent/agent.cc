@@ -159,7 +159,20 @@ absl::Status Agent::Publish(const std::function<bool()>& keep_going) {
       if (o.plan.has_value()) absl::StrAppend(&line, PlanSummary(*o.plan));
       Log(line);
     } else {
-      Log(absl::StrCat("REFUSED ", o.event_id, " (", o.source, "): ", o.error.ToString()));
+      // Reported where a person looks for what did not go out, as the inbox
+      // rejects are; the outbox keeps the refusal too.
+      std::string name = InboxWriter::FileNameFor(o.event_id);  // a safe, distinct file name
+      name = absl::StrCat(name.substr(0, name.size() - 5), ".refused.txt");
+      const std::string file = absl::StrCat(config_.inbox_dir, "/rejects/", name);
+      const std::string text = absl::StrCat(
+          o.event_id, " (from ", o.source, ") was refused by the broker and set aside; it will not be sent again.\n",
+          "code: ", absl::StatusCodeToString(o.error.code()), "\n", "reason: ", o.error.message(), "\n",
+          "at: ", absl::FormatTime(absl::RFC3339_sec, absl::Now(), absl::UTCTimeZone()), "\n",
+          "Fix the cause, then export the record again under a new record id.\n");
+      const absl::Status written = WriteFileDurably(file, text);
+      Log(absl::StrCat("REFUSED ", o.event_id, " (", o.source, "): ", o.error.ToString(),
+                       written.ok() ? absl::StrCat(" -> inbox/rejects/", name)
+                                    : absl::StrCat(" (cannot write ", file, ": ", written.message(), ")")));
     }
   });
 }

@@ -174,6 +174,18 @@ absl::Status Outbox::MarkSent(uint64_t seq, const v1::Receipt& receipt) {
   return Store(*record, true);
 }
 
+absl::Status Outbox::MarkRefused(uint64_t seq, const absl::Status& refusal) {
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<agent::OutboxRecord> record = Load(seq);
+  if (!record.ok()) return record.status();
+  record->set_refused_code(absl::StatusCodeToString(refusal.code()));
+  record->set_refused_reason(std::string(refusal.message()));
+  record->set_last_error(refusal.ToString());
+  record->clear_sections();
+  record->clear_sealed();
+  return Store(*record, true);
+}
+
 absl::StatusOr<uint64_t> Outbox::PendingCount() {
   uint64_t n = 0;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));

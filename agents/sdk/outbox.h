@@ -45,6 +45,9 @@ class Outbox {
   absl::Status ClearSealed(uint64_t seq, const std::string& error);
   absl::Status RecordAttempt(uint64_t seq, const std::string& error);
   absl::Status MarkSent(uint64_t seq, const v1::Receipt& receipt);
+  // The broker refused the event for good: it leaves the queue with the
+  // refusal recorded (Sent() lists it, with refused_code set).
+  absl::Status MarkRefused(uint64_t seq, const absl::Status& refusal);
 
   absl::StatusOr<uint64_t> PendingCount();
   absl::StatusOr<std::vector<agent::OutboxRecord>> Sent();

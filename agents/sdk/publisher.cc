@@ -10,6 +10,15 @@ namespace {
 
 // A policy that keeps changing under one event is a problem for a person.
 constexpr uint32_t kMaxReplans = 5;
+// RESOURCE_EXHAUSTED is transient when the broker is busy (the agency's call
+// slots) but not when the event itself is over a limit; after this many
+// attempts (minutes, with back-off) the event is set aside, not retried forever
+// in front of every later one.
+constexpr uint32_t kMaxExhaustedAttempts = 20;
+
+bool GiveUp(const absl::Status& status, uint32_t attempts) {
+  return status.code() == absl::StatusCode::kResourceExhausted && attempts >= kMaxExhaustedAttempts;
+}
 
 }  // namespace
 
@@ -46,11 +55,15 @@ absl::Status Publisher::SendOne(agent::OutboxRecord record,
     absl::StatusOr<v1::Envelope> sealed =
         client_->PlanAndSeal(record.header(), sections, options_.rpc_timeout, &plan);
     if (!sealed.ok()) {
-      if (IsTransient(sealed.status())) return sealed.status();
+      if (IsTransient(sealed.status()) && !GiveUp(sealed.status(), record.attempts() + 1)) {
+        (void)outbox_->RecordAttempt(record.seq(), std::string(sealed.status().message()));
+        return sealed.status();
+      }
       outcome.error = sealed.status();
+      // Set aside with the refusal first, then reported: never dropped unseen.
+      if (auto s = outbox_->MarkRefused(record.seq(), outcome.error); !s.ok()) return s;
       report(outcome);
-      // Keep a record of the refusal; the event leaves the queue.
-      return outbox_->MarkSent(record.seq(), v1::Receipt());
+      return absl::OkStatus();
     }
     if (auto s = outbox_->RecordSealed(record.seq(), *sealed); !s.ok()) return s;
     outcome.plan = std::move(plan);
@@ -71,13 +84,14 @@ absl::Status Publisher::SendOne(agent::OutboxRecord record,
     // The policy changed between plan and publish: nothing was stored; re-plan.
     return outbox_->ClearSealed(record.seq(), std::string(receipt.status().message()));
   }
-  if (IsTransient(receipt.status())) {
+  if (IsTransient(receipt.status()) && !GiveUp(receipt.status(), record.attempts() + 1)) {
     (void)outbox_->RecordAttempt(record.seq(), std::string(receipt.status().message()));
     return receipt.status();
   }
   outcome.error = receipt.status();
+  if (auto s = outbox_->MarkRefused(record.seq(), outcome.error); !s.ok()) return s;
   report(outcome);
-  return outbox_->MarkSent(record.seq(), v1::Receipt());
+  return absl::OkStatus();
 }
 
 absl::Status Publisher::Drain(const std::function<bool()>& keep_going,
