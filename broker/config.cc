@@ -87,7 +87,9 @@ absl::StatusOr<BrokerConfig> Parse(const std::string& path, const YAML::Node& ro
     if (auto s = CheckKeys(path, l,
                            {"max_envelope_bytes", "max_sections", "max_subjects", "max_wraps",
                             "max_header_bytes", "max_event_id_length", "max_pack_events",
-                            "max_signing_age_hours"},
+                            "max_signing_age_hours", "refusal_audit_burst", "refusal_audit_per_minute",
+                            "max_calls_per_agency", "max_streams_per_agency", "handshake_timeout_seconds",
+                            "keepalive_seconds", "max_connection_idle_minutes"},
                            "limits");
         !s.ok()) {
       return s;
@@ -100,7 +102,14 @@ absl::StatusOr<BrokerConfig> Parse(const std::string& path, const YAML::Node& ro
                    ReadPositive(path, l, "max_header_bytes", &m.max_header_bytes),
                    ReadPositive(path, l, "max_event_id_length", &m.max_event_id_length),
                    ReadPositive(path, l, "max_pack_events", &m.max_pack_events),
-                   ReadPositive(path, l, "max_signing_age_hours", &m.max_signing_age_hours)}) {
+                   ReadPositive(path, l, "max_signing_age_hours", &m.max_signing_age_hours),
+                   ReadPositive(path, l, "refusal_audit_burst", &m.refusal_audit_burst),
+                   ReadPositive(path, l, "refusal_audit_per_minute", &m.refusal_audit_per_minute),
+                   ReadPositive(path, l, "max_calls_per_agency", &m.max_calls_per_agency),
+                   ReadPositive(path, l, "max_streams_per_agency", &m.max_streams_per_agency),
+                   ReadPositive(path, l, "handshake_timeout_seconds", &m.handshake_timeout_seconds),
+                   ReadPositive(path, l, "keepalive_seconds", &m.keepalive_seconds),
+                   ReadPositive(path, l, "max_connection_idle_minutes", &m.max_connection_idle_minutes)}) {
       if (!s.ok()) return s;
     }
     if (m.max_envelope_bytes > (64u << 20)) {

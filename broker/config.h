@@ -24,6 +24,19 @@ struct Limits {
   // a header signed earlier than this is refused (bounds backdating with a
   // stolen, since expired key).
   int max_signing_age_hours = 168;
+  // Refused calls are audited (AUDIT_ACTION_REJECTED) at most this fast per
+  // caller; beyond it they are counted and the count is audited.
+  int refusal_audit_burst = 20;
+  int refusal_audit_per_minute = 60;
+  // Per agency: concurrent unary calls and open Subscribe streams.
+  int max_calls_per_agency = 32;
+  int max_streams_per_agency = 4;
+  // A connection whose TLS handshake has not finished by then is closed.
+  int handshake_timeout_seconds = 5;
+  // Keepalive pings on idle connections and long-lived streams; a connection
+  // with no call for max_connection_idle_minutes is closed.
+  int keepalive_seconds = 60;
+  int max_connection_idle_minutes = 30;
 };
 
 struct MeetingConfig {

@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "broker/header_checks.h"
+#include "broker/quoted.h"
 #include "broker/timestamps.h"
 #include "crypto/envelope.h"
 #include "crypto/hash.h"
@@ -25,20 +27,6 @@ constexpr int kCaseHistoryCap = 200;
 absl::Time SigningTime(const v1::EventHeader& h, absl::Time fallback) {
   if (!h.has_signed_at()) return fallback;
   return absl::FromUnixSeconds(h.signed_at().seconds());
-}
-
-bool ValidEventId(const std::string& id, int max_len) {
-  if (id.empty() || static_cast<int>(id.size()) > max_len) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.' || c == ':';
-  });
-}
-
-bool ValidPseudonym(const std::string& ref) {
-  return ref.size() == 64 && std::all_of(ref.begin(), ref.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
 }
 
 // Fills the fields every record about an event carries.
@@ -96,30 +84,36 @@ CaseState Advance(CaseState state, const v1::EventHeader& h, absl::Time now) {
   return state;
 }
 
-std::string WithheldWhy(const v1::Decision& d, const std::string& recipient, const std::string& section) {
+struct Withheld {
+  std::string rule_id;
+  std::string text;
+};
+
+Withheld WithheldWhy(const v1::Decision& d, const std::string& recipient, const std::string& section) {
   for (const v1::Withholding& w : d.withheld()) {
     if (w.recipient() == recipient && (w.section() == section || w.section().empty())) {
-      return absl::StrCat("rule '", w.rule_id(), "'", w.reason().empty() ? "" : absl::StrCat(": ", w.reason()));
+      return {w.rule_id(),
+              absl::StrCat("rule '", w.rule_id(), "'", w.reason().empty() ? "" : absl::StrCat(": ", w.reason()))};
     }
   }
-  return "rule 'default-deny': no rule releases it";
+  return {"default-deny", "rule 'default-deny': no rule releases it"};
 }
 
 }  // namespace
 
-absl::StatusOr<v1::SharePlan> Exchange::PlanShare(const std::string& caller,
-                                                  const std::string& header_bytes) {
+Exchange::Exchange(BrokerContext ctx)
+    : ctx_(std::move(ctx)),
+      refusals_(ctx_.store, ctx_.policy, ctx_.log, ctx_.now,
+                RefusalLimits{ctx_.limits.refusal_audit_burst, ctx_.limits.refusal_audit_per_minute}) {}
+
+absl::StatusOr<v1::SharePlan> Exchange::Plan(const std::string& caller, const std::string& header_bytes) {
   if (header_bytes.size() > ctx_.limits.max_header_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat("header is ", header_bytes.size(),
                                                      " bytes; the limit is ", ctx_.limits.max_header_bytes));
   }
   v1::EventHeader h;
   if (!h.ParseFromString(header_bytes)) return absl::InvalidArgumentError("header does not parse as an EventHeader");
-  if (h.sender() != caller) {
-    return absl::PermissionDeniedError(absl::StrCat("header names sender '", h.sender(),
-                                                    "' but the caller's certificate is for '", caller, "'"));
-  }
-  if (h.kind() == v1::EVENT_KIND_UNSPECIFIED) return absl::InvalidArgumentError("header has no event kind");
+  if (absl::Status s = CheckHeader(h, caller, ctx_.limits); !s.ok()) return s;
   std::shared_ptr<const policy::Evaluator> evaluator = ctx_.policy->Current();
   absl::StatusOr<CaseState> state = ctx_.store->GetCase(h.case_ref());
   if (!state.ok()) return state.status();
@@ -168,24 +162,18 @@ absl::StatusOr<Exchange::Checked> Exchange::Verify(const std::string& caller,
     return absl::InvalidArgumentError("header does not parse as an EventHeader");
   }
   const v1::EventHeader& h = c.header;
-  if (h.sender() != caller) {
-    return absl::PermissionDeniedError(absl::StrCat("header names sender '", h.sender(),
-                                                    "' but the caller's certificate is for '", caller, "'"));
+  if (absl::Status s = CheckHeader(h, caller, lim); !s.ok()) return s;
+  // Names outside the signed header are bounded before any message quotes them.
+  for (const v1::SealedSection& s : envelope.sections()) {
+    if (s.name().empty() || s.name().size() > kMaxNameBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("sealed section name ", Quoted(s.name()), " is empty or longer than ",
+                                                     kMaxNameBytes, " bytes"));
+    }
   }
-  if (h.version() != 1) return absl::InvalidArgumentError(absl::StrCat("unsupported header version ", h.version()));
-  if (!ValidEventId(h.event_id(), lim.max_event_id_length)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "event id '", h.event_id().substr(0, 80), "' is invalid: 1-", lim.max_event_id_length,
-        " characters from A-Z a-z 0-9 - _ . :"));
-  }
-  if (h.kind() == v1::EVENT_KIND_UNSPECIFIED) return absl::InvalidArgumentError("header has no event kind");
-  if (h.subjects_size() > lim.max_subjects) {
-    return absl::ResourceExhaustedError(absl::StrCat("header has ", h.subjects_size(),
-                                                     " subjects; the limit is ", lim.max_subjects));
-  }
-  for (const v1::SubjectRef& s : h.subjects()) {
-    if (!ValidPseudonym(s.ref())) {
-      return absl::InvalidArgumentError("a subject reference is not a 64-hex-digit pseudonym");
+  for (const v1::KeyWrap& w : envelope.wraps()) {
+    if (w.recipient().size() > kMaxNameBytes || w.section().size() > kMaxNameBytes || w.key_id().size() > kMaxNameBytes) {
+      return absl::InvalidArgumentError(absl::StrCat("key wrap for ", Quoted(w.recipient()), " / ", Quoted(w.section()),
+                                                     " has a name or key id longer than ", kMaxNameBytes, " bytes"));
     }
   }
   const absl::Time now = ctx_.now();
@@ -203,19 +191,19 @@ absl::StatusOr<Exchange::Checked> Exchange::Verify(const std::string& caller,
   absl::StatusOr<v1::DirectoryEntry> sender =
       ctx_.directory->verified().ForSigningKey(h.sender(), h.signing_key_id(), signed_at);
   if (!sender.ok()) {
-    return absl::UnauthenticatedError(absl::StrCat("signing key '", h.signing_key_id(), "' of '",
-                                                   h.sender(), "' is not trusted: ", sender.status().message()));
+    return absl::UnauthenticatedError(absl::StrCat("signing key ", Quoted(h.signing_key_id()), " of '", h.sender(),
+                                                   "' is not trusted: ", sender.status().message()));
   }
   absl::StatusOr<v1::EventHeader> verified = crypto::VerifyEnvelope(envelope, sender->signing_public_key());
-  if (!verified.ok()) return verified.status();
+  if (!verified.ok()) return AsRefusal(verified.status());
   for (const v1::KeyWrap& w : envelope.wraps()) {
     absl::StatusOr<v1::DirectoryEntry> r = ctx_.directory->verified().Current(w.recipient(), now);
     if (!r.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("wrap for '", w.recipient(),
-                                                     "' names no agency with a valid key: ", r.status().message()));
+      return absl::InvalidArgumentError(absl::StrCat("wrap for ", Quoted(w.recipient()),
+                                                     " names no agency with a valid key: ", r.status().message()));
     }
     if (r->encryption_key_id() != w.key_id()) {
-      return absl::InvalidArgumentError(absl::StrCat("wrap for '", w.recipient(), "' uses key ", w.key_id(),
+      return absl::InvalidArgumentError(absl::StrCat("wrap for '", w.recipient(), "' uses key ", Quoted(w.key_id()),
                                                      ", not its current key ", r->encryption_key_id()));
     }
   }
@@ -231,21 +219,68 @@ v1::Receipt Exchange::SignReceipt(const v1::ReceiptBody& body) const {
   return receipt;
 }
 
-absl::StatusOr<v1::Receipt> Exchange::Publish(const std::string& caller, const v1::Envelope& envelope) {
-  absl::StatusOr<Checked> checked = Verify(caller, envelope);
-  if (!checked.ok()) {
-    ctx_.log->Warn("publish rejected", {{"agency", caller},
-                                         {"code", absl::StatusCodeToString(checked.status().code())},
-                                         {"reason", std::string(checked.status().message())}});
-    return checked.status();
+absl::Status Exchange::Refused(const std::string& caller, const char* call, const std::string& header_bytes,
+                               absl::Status status) {
+  if (!RefusalLog::IsRefusal(status)) return status;
+  ctx_.log->Warn(absl::StrCat(call, " refused"), {{"agency", caller},
+                                                  {"code", absl::StatusCodeToString(status.code())},
+                                                  {"reason", std::string(status.message())}});
+  Refusal r;
+  r.call = call;
+  v1::EventHeader h;
+  if (!header_bytes.empty() && header_bytes.size() <= ctx_.limits.max_header_bytes) {
+    r.header_sha256 = crypto::Sha256(header_bytes);
+    if (h.ParseFromString(header_bytes)) r.header = &h;
   }
-  return PublishChecked(caller, *std::move(checked));
+  return refusals_.Refused(caller, r, std::move(status));
+}
+
+absl::StatusOr<v1::SharePlan> Exchange::PlanShare(const std::string& caller, const std::string& header_bytes) {
+  absl::StatusOr<v1::SharePlan> plan = Plan(caller, header_bytes);
+  if (!plan.ok()) return Refused(caller, "plan_share", header_bytes, plan.status());
+  return plan;
+}
+
+absl::StatusOr<v1::Receipt> Exchange::Publish(const std::string& caller, const v1::Envelope& envelope) {
+  absl::StatusOr<v1::Receipt> receipt = VerifyAndPublish(caller, envelope, /*consent_call=*/false);
+  if (!receipt.ok()) return Refused(caller, "publish", envelope.header(), receipt.status());
+  return receipt;
 }
 
 absl::StatusOr<v1::Receipt> Exchange::RecordConsent(const std::string& caller, const v1::Envelope& envelope) {
+  absl::StatusOr<v1::Receipt> receipt = VerifyAndPublish(caller, envelope, /*consent_call=*/true);
+  if (!receipt.ok()) return Refused(caller, "record_consent", envelope.header(), receipt.status());
+  return receipt;
+}
+
+absl::StatusOr<v1::ConsentStatus> Exchange::GetConsent(const std::string& caller,
+                                                       const v1::GetConsentRequest& request) {
+  absl::StatusOr<v1::ConsentStatus> status = ReadConsent(caller, request);
+  if (!status.ok() && RefusalLog::IsRefusal(status.status())) {
+    Refusal r;
+    r.call = "get_consent";
+    if (ValidPseudonym(request.subject_ref())) r.subject_ref = request.subject_ref();
+    return refusals_.Refused(caller, r, status.status());
+  }
+  return status;
+}
+
+absl::StatusOr<v1::AckResponse> Exchange::Ack(const std::string& caller, uint64_t through) {
+  absl::StatusOr<v1::AckResponse> resp = Acknowledge(caller, through);
+  if (!resp.ok() && RefusalLog::IsRefusal(resp.status())) {
+    Refusal r;
+    r.call = "ack";
+    r.queue_sequence = through;
+    return refusals_.Refused(caller, r, resp.status());
+  }
+  return resp;
+}
+
+absl::StatusOr<v1::Receipt> Exchange::VerifyAndPublish(const std::string& caller, const v1::Envelope& envelope,
+                                                       bool consent_call) {
   absl::StatusOr<Checked> checked = Verify(caller, envelope);
   if (!checked.ok()) return checked.status();
-  if (checked->header.kind() != v1::EVENT_KIND_CONSENT_RECORDED) {
+  if (consent_call && checked->header.kind() != v1::EVENT_KIND_CONSENT_RECORDED) {
     return absl::InvalidArgumentError("RecordConsent takes a CONSENT_RECORDED event; use Publish for others");
   }
   return PublishChecked(caller, *std::move(checked));
@@ -253,19 +288,6 @@ absl::StatusOr<v1::Receipt> Exchange::RecordConsent(const std::string& caller, c
 
 absl::StatusOr<v1::Receipt> Exchange::PublishChecked(const std::string& caller, Checked c) {
   const v1::EventHeader& h = c.header;
-  if (h.kind() == v1::EVENT_KIND_CONSENT_RECORDED) {
-    const v1::ConsentStatement& cs = h.consent_statement();
-    if (!h.has_consent_statement() || !ValidPseudonym(cs.subject_ref()) || cs.purpose().empty() ||
-        cs.state() == v1::CONSENT_STATE_UNSPECIFIED) {
-      return absl::InvalidArgumentError(
-          "a CONSENT_RECORDED event needs a consent_statement with subject_ref, purpose and state");
-    }
-    const bool about_subject = std::any_of(h.subjects().begin(), h.subjects().end(),
-                                           [&](const v1::SubjectRef& s) { return s.ref() == cs.subject_ref(); });
-    if (!about_subject) {
-      return absl::InvalidArgumentError("the consent statement's subject is not one of the event's subjects");
-    }
-  }
   absl::MutexLock lock(&publish_mu_);
   // Idempotency first: a retry of an accepted event must get its receipt even
   // if the policy changed since.
@@ -307,12 +329,10 @@ absl::StatusOr<v1::Receipt> Exchange::PublishChecked(const std::string& caller, 
         std::any_of(it->second->grants().begin(), it->second->grants().end(),
                     [&](const v1::SectionGrant& g) { return g.section() == w.section(); });
     if (!granted) {
-      const std::string why = WithheldWhy(decision, w.recipient(), w.section());
-      ctx_.log->Warn("publish refused: forbidden wrap",
-                     {{"agency", caller}, {"event", h.event_id()}, {"recipient", w.recipient()},
-                      {"section", w.section()}, {"why", why}});
-      return absl::PermissionDeniedError(absl::StrCat("section '", w.section(), "' may not be sent to '",
-                                                      w.recipient(), "': ", why));
+      const Withheld why = WithheldWhy(decision, w.recipient(), w.section());
+      return NamingRule(absl::PermissionDeniedError(absl::StrCat("section '", w.section(), "' may not be sent to '",
+                                                                 w.recipient(), "': ", why.text)),
+                        why.rule_id);
     }
     wrapped[w.recipient()].insert(w.section());
   }
@@ -444,8 +464,8 @@ absl::StatusOr<v1::Receipt> Exchange::PublishChecked(const std::string& caller, 
   return receipt;
 }
 
-absl::StatusOr<v1::ConsentStatus> Exchange::GetConsent(const std::string& caller,
-                                                       const v1::GetConsentRequest& request) {
+absl::StatusOr<v1::ConsentStatus> Exchange::ReadConsent(const std::string& caller,
+                                                        const v1::GetConsentRequest& request) {
   (void)caller;
   if (!ValidPseudonym(request.subject_ref()) || request.purpose().empty()) {
     return absl::InvalidArgumentError("GetConsent needs a 64-hex-digit subject_ref and a purpose");
@@ -495,35 +515,44 @@ absl::StatusOr<std::vector<v1::Delivery>> Exchange::TakeDeliveries(const std::st
   if (!items.ok()) return items.status();
   std::vector<v1::Delivery> out;
   if (items->empty()) return out;
+  // A position's first delivery is audited; later ones (another stream of the
+  // same agency, a reconnect before the ack) add nothing to who saw what, so
+  // idle or duplicate streams cannot make every publish write more records.
+  absl::MutexLock lock(&delivery_mu_);
+  const uint64_t audited_through = ctx_.store->DeliveredThrough(caller);
   Mutation m;
   const absl::Time now = ctx_.now();
   const std::string policy_hash = ctx_.policy->Version();
   for (const QueueItem& item : *items) {
     absl::StatusOr<v1::Delivery> d = BuildDelivery(caller, item);
     if (!d.ok()) return d.status();
-    v1::EventHeader h;
-    h.ParseFromString(d->envelope().header());
-    v1::AuditRecord r = EventRecord(v1::AUDIT_ACTION_DELIVERED, caller, h, policy_hash);
-    r.clear_actor();
-    r.set_recipient(caller);
-    r.set_queue_sequence(item.sequence);
-    for (const v1::SectionGrant& g : item.entry.grants()) {
-      r.add_sections(g.section());
-      r.add_rule_ids(g.rule_id());
-      r.add_bases(g.basis());
+    if (item.sequence > audited_through) {
+      v1::EventHeader h;
+      h.ParseFromString(d->envelope().header());
+      v1::AuditRecord r = EventRecord(v1::AUDIT_ACTION_DELIVERED, caller, h, policy_hash);
+      r.clear_actor();
+      r.set_recipient(caller);
+      r.set_queue_sequence(item.sequence);
+      for (const v1::SectionGrant& g : item.entry.grants()) {
+        r.add_sections(g.section());
+        r.add_rule_ids(g.rule_id());
+        r.add_bases(g.basis());
+      }
+      if (item.entry.notification_only()) r.set_reason("notification only");
+      *r.mutable_time() = ToProto(now);
+      m.audit.push_back(std::move(r));
     }
-    if (item.entry.notification_only()) r.set_reason("notification only");
-    *r.mutable_time() = ToProto(now);
-    m.audit.push_back(std::move(r));
     out.push_back(*std::move(d));
   }
+  if (m.audit.empty()) return out;
+  m.delivered.emplace_back(caller, items->back().sequence);
   // Audited before anything is sent: no delivery exists without its record.
   absl::StatusOr<Assigned> a = ctx_.store->Apply(std::move(m), now);
   if (!a.ok()) return a.status();
   return out;
 }
 
-absl::StatusOr<v1::AckResponse> Exchange::Ack(const std::string& caller, uint64_t through) {
+absl::StatusOr<v1::AckResponse> Exchange::Acknowledge(const std::string& caller, uint64_t through) {
   absl::MutexLock lock(&publish_mu_);
   const uint64_t head = ctx_.store->QueueHead(caller);
   const uint64_t acked = ctx_.store->AckedThrough(caller);

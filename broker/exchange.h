@@ -1,7 +1,8 @@
 // The broker's routing core (DESIGN.md §5, §6): plans, publishes, consent,
 // queues and acknowledgements, independent of gRPC so that it can be tested
 // and reasoned about on its own. The caller's agency is always the one the
-// transport authenticated; every method takes it as `caller`.
+// transport authenticated; every method takes it as `caller`. Every refusal
+// of a plan, publish, consent record or read and ack is audited (refusals()).
 #ifndef ACCORD_BROKER_EXCHANGE_H_
 #define ACCORD_BROKER_EXCHANGE_H_
 
@@ -14,9 +15,11 @@
 #include "absl/time/time.h"
 #include "accord/v1/broker.pb.h"
 #include "broker/config.h"
+#include "broker/health.h"
 #include "broker/logger.h"
 #include "broker/partnership_directory.h"
 #include "broker/queue_notifier.h"
+#include "broker/refusal_log.h"
 #include "broker/store.h"
 #include "crypto/signing.h"
 #include "policy/policy_holder.h"
@@ -32,12 +35,13 @@ struct BrokerContext {
   Limits limits;
   Logger* log = nullptr;
   QueueNotifier* notifier = nullptr;
+  Health* health = nullptr;
   std::function<absl::Time()> now = [] { return absl::Now(); };
 };
 
 class Exchange {
  public:
-  explicit Exchange(BrokerContext ctx) : ctx_(std::move(ctx)) {}
+  explicit Exchange(BrokerContext ctx);
 
   absl::StatusOr<v1::SharePlan> PlanShare(const std::string& caller, const std::string& header_bytes);
   // Verifies, re-evaluates policy, stores, enqueues and audits in one durable
@@ -49,7 +53,8 @@ class Exchange {
                                                const v1::GetConsentRequest& request);
 
   // The caller's deliveries after `after` (each with only the caller's wraps),
-  // at most `limit`; each is audited as DELIVERED before it is returned.
+  // at most `limit`; each position's first delivery is audited as DELIVERED
+  // before it is returned.
   absl::StatusOr<std::vector<v1::Delivery>> TakeDeliveries(const std::string& caller,
                                                            uint64_t after, size_t limit);
   absl::StatusOr<v1::AckResponse> Ack(const std::string& caller, uint64_t through);
@@ -65,17 +70,29 @@ class Exchange {
   absl::StatusOr<v1::Delivery> BuildDelivery(const std::string& caller, const QueueItem& item) const;
 
   const BrokerContext& context() const { return ctx_; }
+  RefusalLog& refusals() { return refusals_; }
 
  private:
   struct Checked;  // a verified envelope, see exchange.cc
+  absl::StatusOr<v1::SharePlan> Plan(const std::string& caller, const std::string& header_bytes);
+  absl::StatusOr<v1::Receipt> VerifyAndPublish(const std::string& caller, const v1::Envelope& envelope,
+                                               bool consent_call);
+  absl::StatusOr<v1::ConsentStatus> ReadConsent(const std::string& caller, const v1::GetConsentRequest& request);
+  absl::StatusOr<v1::AckResponse> Acknowledge(const std::string& caller, uint64_t through);
+  // What the refusal record of a call about `header_bytes` carries.
+  absl::Status Refused(const std::string& caller, const char* call, const std::string& header_bytes,
+                       absl::Status status);
   absl::StatusOr<Checked> Verify(const std::string& caller, const v1::Envelope& envelope) const;
   absl::StatusOr<v1::Receipt> PublishChecked(const std::string& caller, Checked checked);
   v1::Receipt SignReceipt(const v1::ReceiptBody& body) const;
 
   BrokerContext ctx_;
+  RefusalLog refusals_;
   // Serialises publishes: duplicate check, case state and consent are read and
   // written under it, so two publishes never interleave their read-modify-write.
   absl::Mutex publish_mu_;
+  // Serialises the audit of first deliveries (Store::DeliveredThrough).
+  absl::Mutex delivery_mu_;
 };
 
 }  // namespace accord::broker

@@ -1,10 +1,12 @@
 // accord-broker --config FILE: see docs/operations.md.
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <iostream>
 #include <string>
 
 #include <pthread.h>
+#include <sys/resource.h>
 
 #include "broker/config.h"
 #include "broker/logger.h"
@@ -25,6 +27,26 @@ constexpr char kUsage[] =
     "\n"
     "Signals: SIGHUP reloads the policy (an invalid file leaves the old one active);\n"
     "SIGTERM/SIGINT stop accepting calls, finish in-flight ones and close the store.\n";
+
+// Every connection holds a descriptor and so does RocksDB: a soft limit of
+// 1024 lets a thousand idle connections stop the store from opening its next
+// file. The hard limit is the operator's; the soft one is ours to raise.
+void RaiseOpenFileLimit(accord::broker::Logger* log) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  const rlim_t before = lim.rlim_cur;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    // An unlimited hard limit still cannot exceed the kernel's nr_open.
+    if (setrlimit(RLIMIT_NOFILE, &lim) != 0) {
+      lim.rlim_cur = std::min<rlim_t>(lim.rlim_max, rlim_t{1} << 20);
+      if (setrlimit(RLIMIT_NOFILE, &lim) != 0) lim.rlim_cur = before;
+    }
+  }
+  log->Info("open file limit", {{"soft", std::to_string(lim.rlim_cur)},
+                                {"was", std::to_string(before)},
+                                {"hard", std::to_string(lim.rlim_max)}});
+}
 
 }  // namespace
 
@@ -61,6 +83,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   accord::broker::Logger log(&std::cerr);
+  RaiseOpenFileLimit(&log);
   absl::StatusOr<accord::broker::BrokerConfig> config = accord::broker::LoadBrokerConfig(config_path);
   if (!config.ok()) {
     log.Error("cannot start: bad configuration", {{"error", std::string(config.status().message())}});

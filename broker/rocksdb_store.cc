@@ -7,7 +7,10 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "broker/retryable_fs.h"
 #include "rocksdb/db.h"
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
 #include "rocksdb/options.h"
 #include "rocksdb/write_batch.h"
 
@@ -22,8 +25,11 @@ constexpr char kConsent[] = "consent";    // subject 0x00 purpose -> ConsentStat
 constexpr char kCases[] = "cases";        // case_ref -> CaseState
 constexpr char kMeetings[] = "meetings";  // meeting 0x00 agency -> MeetingCursor
 
-// meta keys: "event_seq" -> be64; "qhead/<agency>" -> be64; "ack/<agency>" -> be64.
+// meta keys: "event_seq" -> be64; "qhead/<agency>" -> be64; "ack/<agency>" -> be64;
+// "dlv/<agency>" -> be64 (first deliveries audited through).
 constexpr char kEventSeqKey[] = "event_seq";
+// Written only to find out whether the database can be written again.
+constexpr char kProbeKey[] = "probe";
 
 std::string Be64(uint64_t v) {
   std::string s(8, '\0');
@@ -69,6 +75,11 @@ class RocksDbStore : public Store {
     options.create_if_missing = true;
     options.create_missing_column_families = true;
     options.paranoid_checks = true;
+    // A bounded share of the process's descriptors (the rest are connections).
+    options.max_open_files = 512;
+    // Out of descriptors or space for a moment must not stop writes for good.
+    env_ = rocksdb::NewCompositeEnv(WithRetryableOpenErrors(rocksdb::FileSystem::Default()));
+    options.env = env_.get();
     std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kEvents, kQueues, kMeta,
                                       kConsent, kCases, kMeetings};
     const std::vector<std::string> audit_names = audit::AuditColumnFamilyNames();
@@ -130,6 +141,9 @@ class RocksDbStore : public Store {
     for (const auto& [agency, through] : m.acks) {
       batch.Put(cf_.at(kMeta), absl::StrCat("ack/", agency), Be64(through));
     }
+    for (const auto& [agency, through] : m.delivered) {
+      batch.Put(cf_.at(kMeta), absl::StrCat("dlv/", agency), Be64(through));
+    }
     for (const v1::ConsentStatus& c : m.consents) {
       batch.Put(cf_.at(kConsent), PairKey(c.subject_ref(), c.purpose()), c.SerializeAsString());
     }
@@ -162,13 +176,17 @@ class RocksDbStore : public Store {
     rocksdb::WriteOptions wo;
     wo.sync = true;
     if (auto s = FromRocks(db_->Write(wo, &batch), "cannot write to the broker database"); !s.ok()) {
+      absl::MutexLock l(&mu_);
+      write_error_ = s;
       return abort(s);
     }
     if (staged.has_value()) audit_->Commit(*staged);
     absl::MutexLock l(&mu_);
+    write_error_ = absl::OkStatus();
     event_seq_ = event_seq;
     for (const auto& [agency, seq] : qheads) qhead_[agency] = seq;
     for (const auto& [agency, through] : m.acks) acked_[agency] = through;
+    for (const auto& [agency, through] : m.delivered) delivered_[agency] = through;
     event_count_ += m.event.has_value() ? 1 : 0;
     return assigned;
   }
@@ -212,6 +230,12 @@ class RocksDbStore : public Store {
     return it == acked_.end() ? 0 : it->second;
   }
 
+  uint64_t DeliveredThrough(const std::string& agency) const override {
+    absl::MutexLock l(&mu_);
+    auto it = delivered_.find(agency);
+    return it == delivered_.end() ? 0 : it->second;
+  }
+
   absl::StatusOr<std::optional<v1::ConsentStatus>> GetConsent(const std::string& subject_ref,
                                                               const std::string& purpose) const override {
     std::string value;
@@ -253,6 +277,27 @@ class RocksDbStore : public Store {
 
   const audit::AuditLog& audit() const override { return *audit_; }
 
+  absl::Status WriteError() const override {
+    absl::MutexLock l(&mu_);
+    return write_error_;
+  }
+
+  absl::Status Recover() override {
+    absl::MutexLock lock(&write_mu_);
+    // RocksDB stops writing after an I/O error until told to resume; a
+    // synced write of a probe key then shows whether the cause is gone.
+    rocksdb::Status resumed = db_->Resume();
+    rocksdb::WriteBatch probe;
+    probe.Put(cf_.at(kMeta), kProbeKey, Be64(0));
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    absl::Status s = FromRocks(db_->Write(wo, &probe), "cannot write to the broker database");
+    if (!resumed.ok()) s = FromRocks(resumed, "cannot resume the broker database");
+    absl::MutexLock l(&mu_);
+    write_error_ = s;
+    return s;
+  }
+
  private:
   static std::string EventId(const StoredEvent& e) {
     v1::EventHeader h;
@@ -278,6 +323,8 @@ class RocksDbStore : public Store {
         qhead_[key.substr(6)] = v;
       } else if (key.rfind("ack/", 0) == 0) {
         acked_[key.substr(4)] = v;
+      } else if (key.rfind("dlv/", 0) == 0) {
+        delivered_[key.substr(4)] = v;
       }
     }
     if (auto s = FromRocks(it->status(), "cannot read counters"); !s.ok()) return s;
@@ -285,6 +332,7 @@ class RocksDbStore : public Store {
     return absl::OkStatus();
   }
 
+  std::unique_ptr<rocksdb::Env> env_;  // outlives db_
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*> cf_;
@@ -295,6 +343,8 @@ class RocksDbStore : public Store {
   uint64_t event_count_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<std::string, uint64_t> qhead_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, uint64_t> acked_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, uint64_t> delivered_ ABSL_GUARDED_BY(mu_);
+  absl::Status write_error_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace

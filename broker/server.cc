@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "broker/call_slots.h"
 #include "broker/exchange.h"
 #include "broker/meetings.h"
 #include "broker/partnership_directory.h"
@@ -26,6 +27,8 @@ struct BrokerServer::Parts {
   std::unique_ptr<policy::PolicyHolder> policy;
   std::unique_ptr<Store> store;
   QueueNotifier notifier;
+  Health health;
+  std::unique_ptr<CallSlots> slots;
   std::unique_ptr<Exchange> exchange;
   std::unique_ptr<Meetings> meetings;
   std::unique_ptr<BrokerServices> services;
@@ -109,11 +112,14 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerCo
   ctx.limits = config.limits;
   ctx.log = log;
   ctx.notifier = &p.notifier;
+  ctx.health = &p.health;
   p.exchange = std::make_unique<Exchange>(ctx);
   p.meetings = std::make_unique<Meetings>(p.exchange.get(), config.meetings);
+  p.slots = std::make_unique<CallSlots>(config.limits.max_calls_per_agency, config.limits.max_streams_per_agency);
   if (auto s = p.exchange->RecordPolicyLoaded("broker"); !s.ok()) return s;
   p.services = std::make_unique<BrokerServices>(
-      p.exchange.get(), p.meetings.get(), CallerIdentity{p.directory.get(), plaintext}, config.admin_agencies);
+      p.exchange.get(), p.meetings.get(), CallerIdentity{p.directory.get(), plaintext, &p.health, p.slots.get()},
+      config.admin_agencies);
 
   std::shared_ptr<grpc::ServerCredentials> creds;
   if (plaintext) {
@@ -137,13 +143,37 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerCo
   builder.AddListeningPort(config.listen, creds, &port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.limits.max_envelope_bytes + (64u << 10)));
   builder.SetMaxSendMessageSize(64 << 20);
+  const Limits& lim = config.limits;
+  // A connection that never finishes its TLS handshake holds a descriptor:
+  // close it soon (gRPC's default is two minutes).
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, lim.handshake_timeout_seconds * 1000);
+  // Long-lived Subscribe streams: ping idle connections so that a vanished
+  // agent is noticed, and accept the agents' own pings at that rate.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, lim.keepalive_seconds * 1000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, lim.max_connection_idle_minutes * 60 * 1000);
+  // Per connection; per agency the call slots apply on top.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 2 * (lim.max_calls_per_agency + lim.max_streams_per_agency));
   for (grpc::Service* s : p.services->services()) builder.RegisterService(s);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));
   }
-  server->server_->GetHealthCheckService()->SetServingStatus(true);
+  grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();
+  Health* state = &p.health;
+  p.health.Watch([health, state, log](bool serving) {
+    health->SetServingStatus(serving);
+    if (serving) {
+      log->Info("health: SERVING");
+    } else {
+      log->Error("health: NOT_SERVING", {{"because", state->Describe()}});
+    }
+  });
   server->address_ = absl::StrCat(HostOf(config.listen), ":", port);
+  server->housekeeping_ = std::thread([s = server.get()] { s->Housekeeping(); });
   if (plaintext) {
     log->Warn("INSECURE DEVELOPMENT MODE: plaintext gRPC, callers identified by unauthenticated metadata; "
               "never use with real data", {{"address", server->address_}});
@@ -157,6 +187,36 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerCo
   return server;
 }
 
+void BrokerServer::Housekeeping() {
+  Parts& p = *parts_;
+  absl::Time next_flush = absl::Now() + absl::Minutes(1);
+  absl::Time next_recovery = absl::InfinitePast();
+  std::string last_recovery_error;
+  while (!stopping_.WaitForNotificationWithTimeout(absl::Milliseconds(200))) {
+    const absl::Time now = absl::Now();
+    absl::Status write = p.store->WriteError();
+    if (!write.ok()) {
+      p.health.SetFailing("storage", Health::Severity::kDegraded, std::string(write.message()));
+      if (now >= next_recovery) {
+        next_recovery = now + absl::Seconds(1);
+        if (absl::Status r = p.store->Recover(); r.ok()) {
+          log_->Info("storage is writable again");
+          last_recovery_error.clear();
+        } else if (std::string(r.message()) != last_recovery_error) {
+          last_recovery_error = std::string(r.message());
+          log_->Warn("storage not yet writable; retrying every second", {{"error", last_recovery_error}});
+        }
+      }
+    } else {
+      p.health.Clear("storage");
+    }
+    if (now >= next_flush) {
+      next_flush = now + absl::Minutes(1);
+      p.exchange->refusals().Flush();
+    }
+  }
+}
+
 absl::Status BrokerServer::ReloadPolicy(const std::string& who) {
   absl::StatusOr<v1::ReloadPolicyResponse> r = parts_->exchange->ReloadPolicy(who);
   return r.ok() ? absl::OkStatus() : r.status();
@@ -165,9 +225,13 @@ absl::Status BrokerServer::ReloadPolicy(const std::string& who) {
 void BrokerServer::Shutdown(absl::Duration grace) {
   if (server_ == nullptr) return;
   log_->Info("shutting down: finishing in-flight calls");
+  parts_->health.Watch(nullptr);
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server_->Wait();
   server_.reset();
+  stopping_.Notify();
+  if (housekeeping_.joinable()) housekeeping_.join();
+  parts_->exchange->refusals().Flush();
   parts_->services.reset();
   parts_->meetings.reset();
   parts_->exchange.reset();

@@ -7,8 +7,10 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "broker/config.h"
 #include "broker/logger.h"
@@ -35,7 +37,13 @@ class BrokerServer {
  private:
   struct Parts;
   BrokerServer() = default;
+  // Background duties until Shutdown: watches storage writes (health, and
+  // recovery once the cause is gone) and audits counted refusals.
+  void Housekeeping();
+
   std::unique_ptr<Parts> parts_;
+  absl::Notification stopping_;
+  std::thread housekeeping_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
   Logger* log_ = nullptr;

@@ -1,6 +1,6 @@
-// The gRPC edge: authenticates the caller from its verified client
-// certificate, maps absl::Status to gRPC codes, and hands every call to the
-// routing core. Implemented on gRPC's callback API (no thread per stream).
+// The gRPC services of one broker: each authenticates the caller
+// (service_edge.h) and hands the call to the routing core. Implemented on
+// gRPC's callback API (no thread per stream).
 #ifndef ACCORD_BROKER_SERVICES_H_
 #define ACCORD_BROKER_SERVICES_H_
 
@@ -11,21 +11,13 @@
 #include "accord/v1/audit.grpc.pb.h"
 #include "accord/v1/broker.grpc.pb.h"
 #include "accord/v1/directory.grpc.pb.h"
+#include "broker/audit_service.h"
 #include "broker/exchange.h"
 #include "broker/meetings.h"
+#include "broker/service_edge.h"
 #include "grpcpp/grpcpp.h"
 
 namespace accord::broker {
-
-// How callers are identified: the CN of the verified client certificate, or,
-// in the loopback development mode only, the `x-accord-dev-agency` metadata.
-struct CallerIdentity {
-  const PartnershipDirectory* directory = nullptr;
-  bool dev_plaintext = false;
-  absl::StatusOr<std::string> Of(grpc::CallbackServerContext* ctx) const;
-};
-
-grpc::Status ToGrpc(const absl::Status& s);
 
 // All services of one broker; register each with the ServerBuilder.
 class BrokerServices {
@@ -40,13 +32,12 @@ class BrokerServices {
   class DirectoryImpl;
   class ConsentImpl;
   class MeetingImpl;
-  class AuditImpl;
   class AdminImpl;
   std::unique_ptr<ExchangeImpl> exchange_;
   std::unique_ptr<DirectoryImpl> directory_;
   std::unique_ptr<ConsentImpl> consent_;
   std::unique_ptr<MeetingImpl> meeting_;
-  std::unique_ptr<AuditImpl> audit_;
+  std::unique_ptr<AuditServiceImpl> audit_;
   std::unique_ptr<AdminImpl> admin_;
 };
 

@@ -46,6 +46,7 @@ struct Mutation {
   std::optional<StoredEvent> event;     // keyed by its envelope's event id
   std::vector<Enqueue> enqueue;
   std::vector<std::pair<std::string, uint64_t>> acks;  // agency -> acked through
+  std::vector<std::pair<std::string, uint64_t>> delivered;  // agency -> first deliveries audited through
   std::vector<v1::ConsentStatus> consents;
   std::vector<std::pair<std::string, CaseState>> cases;  // case_ref -> new state
   std::vector<CursorUpdate> cursors;
@@ -74,12 +75,20 @@ class Store {
                                                            uint64_t after, size_t limit) const = 0;
   virtual uint64_t QueueHead(const std::string& agency) const = 0;    // last assigned, 0 if none
   virtual uint64_t AckedThrough(const std::string& agency) const = 0;
+  // The highest queue position whose first delivery has been audited.
+  virtual uint64_t DeliveredThrough(const std::string& agency) const = 0;
   virtual absl::StatusOr<std::optional<v1::ConsentStatus>> GetConsent(
       const std::string& subject_ref, const std::string& purpose) const = 0;
   virtual absl::StatusOr<CaseState> GetCase(const std::string& case_ref) const = 0;
   virtual absl::StatusOr<std::optional<MeetingCursor>> GetCursor(const std::string& meeting_id,
                                                                  const std::string& agency) const = 0;
   virtual uint64_t EventCount() const = 0;
+  // OK while writes succeed; after a failed write (disk full, out of file
+  // descriptors, ...) its error, until a write succeeds again.
+  virtual absl::Status WriteError() const = 0;
+  // Tries to make the store writable again after a write error (the cause may
+  // be gone): OK when a synced probe write succeeds.
+  virtual absl::Status Recover() = 0;
   // Read side of the audit log: heads, proofs, who-saw queries.
   virtual const audit::AuditLog& audit() const = 0;
 };

@@ -21,7 +21,8 @@ inline constexpr int kMaxAgencies = 64;
 inline constexpr int kMaxSections = 64;
 inline constexpr Mask kAll = ~Mask{0};
 
-inline Mask Bit(int i) { return Mask{1} << i; }
+// 0 for a position outside the mask (an undefined enum value never matches).
+inline Mask Bit(int i) { return (i >= 0 && i < 64) ? Mask{1} << i : Mask{0}; }
 
 // Where something was written, for messages a person can act on.
 struct SourceLocation {

@@ -126,7 +126,7 @@ void BM_PublishSynced(benchmark::State& state) {
   static std::atomic<int> next{0};
   for (auto _ : state) {
     state.PauseTiming();
-    const v1::Envelope env = f.Sealed(absl::StrCat("bench-", next++));
+    const v1::Envelope env = f.Sealed(absl::StrCat("police-bench-", next++));
     state.ResumeTiming();
     absl::StatusOr<v1::Receipt> r = f.exchange->Publish("police", env);
     if (!r.ok()) state.SkipWithError(std::string(r.status().message()).c_str());
@@ -143,7 +143,7 @@ void BM_TakeDeliveries16(benchmark::State& state) {
   for (auto _ : state) {
     if (f.store->QueueHead("probation") < after + 16) {
       state.PauseTiming();
-      for (int i = 0; i < 64; ++i) (void)f.exchange->Publish("police", f.Sealed(absl::StrCat("deliver-", after, "-", i)));
+      for (int i = 0; i < 64; ++i) (void)f.exchange->Publish("police", f.Sealed(absl::StrCat("police-deliver-", after, "-", i)));
       state.ResumeTiming();
     }
     absl::StatusOr<std::vector<v1::Delivery>> d = f.exchange->TakeDeliveries("probation", after, 16);

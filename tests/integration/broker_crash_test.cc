@@ -38,7 +38,7 @@ TEST_F(BrokerTest, KillNineLosesNothingThatWasAcknowledged) {
   std::thread publisher([&] {
     for (int i = 0; !stop && i < 2000; ++i) {
       TestEvent e;
-      e.id = absl::StrCat("crash-", i);
+      e.id = absl::StrCat("police-crash-", i);
       e.case_ref = absl::StrCat("case-", i % 7);
       absl::StatusOr<v1::Envelope> env = police.PlanAndSeal(Header("police", e), Sections(e), absl::Seconds(2));
       if (!env.ok()) break;  // the broker is gone
@@ -119,14 +119,14 @@ TEST_F(BrokerTest, KillNineLosesNothingThatWasAcknowledged) {
 
 TEST_F(BrokerTest, RestartsQuicklyOnAnExistingDatabaseAndReloadsPolicyOnSighup) {
   TestEvent e;
-  e.id = "restart-1";
+  e.id = "police-restart-1";
   ASSERT_TRUE(Publish("police", e).ok());
   DropClients();
   EXPECT_EQ(broker_->Terminate(), 0);
   const absl::Time t0 = absl::Now();
   StartBroker();
   std::cerr << "restart took " << absl::FormatDuration(absl::Now() - t0) << "\n";
-  e.id = "restart-2";
+  e.id = "police-restart-2";
   ASSERT_TRUE(Publish("police", e).ok());
   // Standard health checking answers SERVING (HealthCheckResponse{status: 1}).
   grpc::GenericStub generic(Client("police").channel());
@@ -160,7 +160,7 @@ TEST_F(BrokerTest, RestartsQuicklyOnAnExistingDatabaseAndReloadsPolicyOnSighup) 
 TEST_F(BrokerTest, AnInvalidPolicyReloadLeavesTheOldPolicyActive) {
   auto plan_version = [&] {
     TestEvent e;
-    e.id = "probe";
+    e.id = "police-probe";
     v1::SharePlan plan;
     EXPECT_TRUE(Client("police").PlanAndSeal(Header("police", e), Sections(e), absl::Seconds(10), &plan).ok());
     return plan.policy_version();
@@ -175,7 +175,7 @@ TEST_F(BrokerTest, AnInvalidPolicyReloadLeavesTheOldPolicyActive) {
   EXPECT_NE(broker_->Log().find("policy reload rejected"), std::string::npos);
   EXPECT_EQ(plan_version(), before) << "the old policy is still in force";
   TestEvent e;
-  e.id = "after-bad-reload";
+  e.id = "police-after-bad-reload";
   EXPECT_TRUE(Publish("police", e).ok());
 
   // The admin call: only configured admin agencies, and it reports the error.

@@ -93,8 +93,8 @@ TEST_F(BrokerTest, DuplicatePublishReturnsTheOriginalReceipt) {
 }
 
 TEST_F(BrokerTest, UnacknowledgedEventsComeAgainAndAcknowledgedOnesDoNot) {
-  ASSERT_TRUE(Publish("police", HighRiskIncident("ack-1")).ok());
-  ASSERT_TRUE(Publish("police", HighRiskIncident("ack-2")).ok());
+  ASSERT_TRUE(Publish("police", HighRiskIncident("police-ack-1")).ok());
+  ASSERT_TRUE(Publish("police", HighRiskIncident("police-ack-2")).ok());
   std::vector<v1::Delivery> first = Receive("probation", 2, absl::Seconds(5));
   ASSERT_EQ(first.size(), 2u);
   // Disconnected without acknowledging: both again, same positions.
@@ -114,21 +114,21 @@ TEST_F(BrokerTest, UnacknowledgedEventsComeAgainAndAcknowledgedOnesDoNot) {
   // A stream open before the publish gets it without polling.
   std::thread late([&] {
     absl::SleepFor(absl::Milliseconds(300));
-    ASSERT_TRUE(Publish("police", HighRiskIncident("ack-3")).ok());
+    ASSERT_TRUE(Publish("police", HighRiskIncident("police-ack-3")).ok());
   });
   std::vector<v1::Delivery> live = Receive("probation", 1, absl::Seconds(10));
   late.join();
   ASSERT_EQ(live.size(), 1u);
   v1::EventHeader h;
   h.ParseFromString(live[0].envelope().header());
-  EXPECT_EQ(h.event_id(), "ack-3");
+  EXPECT_EQ(h.event_id(), "police-ack-3");
 }
 
 TEST_F(BrokerTest, WithdrawnConsentStopsConsentBasedSharingButNotSafeguarding) {
   const std::string victim = "Evans|Amy|1994-09-09";
-  ASSERT_TRUE(RecordConsent("victim_services", "consent-1", victim, "victim_support", v1::CONSENT_STATE_GIVEN).ok());
+  ASSERT_TRUE(RecordConsent("victim_services", "victim_services-consent-1", victim, "victim_support", v1::CONSENT_STATE_GIVEN).ok());
   TestEvent e;
-  e.id = "medium-1";
+  e.id = "police-medium-1";
   e.risk = v1::RISK_LEVEL_MEDIUM;
   e.victim = victim;
   e.child = "Evans|Leo|2017-01-05";
@@ -142,7 +142,7 @@ TEST_F(BrokerTest, WithdrawnConsentStopsConsentBasedSharingButNotSafeguarding) {
   ASSERT_EQ(cs.size(), 1u);
   ASSERT_TRUE(Ack("childrens_services", cs[0].queue_sequence()).ok());
 
-  ASSERT_TRUE(RecordConsent("victim_services", "consent-2", victim, "victim_support",
+  ASSERT_TRUE(RecordConsent("victim_services", "victim_services-consent-2", victim, "victim_support",
                             v1::CONSENT_STATE_WITHDRAWN).ok());
   auto stub = v1::ConsentService::NewStub(Client("police").channel());
   grpc::ClientContext ctx;
@@ -154,7 +154,7 @@ TEST_F(BrokerTest, WithdrawnConsentStopsConsentBasedSharingButNotSafeguarding) {
   EXPECT_EQ(status.state(), v1::CONSENT_STATE_WITHDRAWN);
   EXPECT_EQ(status.recorded_by(), "victim_services");
 
-  e.id = "medium-2";  // the same incident, published again
+  e.id = "police-medium-2";  // the same incident, published again
   ASSERT_TRUE(Publish("police", e).ok());
   EXPECT_TRUE(Receive("victim_services", 1, absl::Milliseconds(1000)).empty())
       << "consent withdrawn: nothing more for the IDVA";
@@ -166,7 +166,7 @@ TEST_F(BrokerTest, WithdrawnConsentStopsConsentBasedSharingButNotSafeguarding) {
 TEST_F(BrokerTest, OverridesReachTheAuditorAndNotificationsCarryNoSections) {
   // Case relations are remembered from earlier events: probation referred.
   TestEvent referral;
-  referral.id = "ref-1";
+  referral.id = "probation-ref-1";
   referral.kind = v1::EVENT_KIND_REFERRAL;
   referral.risk = v1::RISK_LEVEL_HIGH;
   referral.sections = {"summary", "detail"};
@@ -177,7 +177,7 @@ TEST_F(BrokerTest, OverridesReachTheAuditorAndNotificationsCarryNoSections) {
   ASSERT_TRUE(Publish("probation", referral).ok());
 
   TestEvent alert;
-  alert.id = "alert-1";
+  alert.id = "perpetrator_programme-alert-1";
   alert.kind = v1::EVENT_KIND_RISK_ALERT;
   alert.sections = {"summary", "risk", "detail", "override_justification"};
   agents::AgencyClient& programme = Client("perpetrator_programme");
@@ -197,7 +197,7 @@ TEST_F(BrokerTest, OverridesReachTheAuditorAndNotificationsCarryNoSections) {
   ASSERT_EQ(probation.size(), 1u);
   EXPECT_EQ(OpenedSections("probation", probation[0]), (Names{"detail", "risk", "summary"}));
   v1::WhoSawQuery q;
-  q.set_event_id("alert-1");
+  q.set_event_id("perpetrator_programme-alert-1");
   q.add_actions(v1::AUDIT_ACTION_OVERRIDE_USED);
   absl::StatusOr<v1::WhoSawResponse> used = WhoSaw(q);
   ASSERT_TRUE(used.ok());
@@ -206,7 +206,7 @@ TEST_F(BrokerTest, OverridesReachTheAuditorAndNotificationsCarryNoSections) {
 
   // Police may only be told that a referral outcome exists.
   TestEvent outcome;
-  outcome.id = "outcome-1";
+  outcome.id = "perpetrator_programme-outcome-1";
   outcome.kind = v1::EVENT_KIND_REFERRAL_OUTCOME;
   outcome.sections = {"summary", "detail"};
   ASSERT_TRUE(Publish("perpetrator_programme", outcome).ok());
@@ -215,7 +215,7 @@ TEST_F(BrokerTest, OverridesReachTheAuditorAndNotificationsCarryNoSections) {
   const v1::Delivery& notice = police[1];
   v1::EventHeader nh;
   nh.ParseFromString(notice.envelope().header());
-  EXPECT_EQ(nh.event_id(), "outcome-1");
+  EXPECT_EQ(nh.event_id(), "perpetrator_programme-outcome-1");
   EXPECT_TRUE(notice.notification_only());
   EXPECT_EQ(notice.envelope().sections_size(), 0);
   EXPECT_EQ(notice.envelope().wraps_size(), 0);
@@ -254,7 +254,7 @@ TEST_F(BrokerTest, ConcurrentPublishersAndSubscribersDeliverEveryEventOncePerRec
   for (int p = 0; p < kPublishers; ++p) {
     publishers.emplace_back([&, p] {
       for (int i = 0; i < kPerPublisher; ++i) {
-        if (!Publish("police", HighRiskIncident(absl::StrCat("load-", p, "-", i))).ok()) ++failures;
+        if (!Publish("police", HighRiskIncident(absl::StrCat("police-load-", p, "-", i))).ok()) ++failures;
       }
     });
   }

@@ -1,6 +1,7 @@
 #include "tests/integration/broker_fixture.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -68,7 +70,8 @@ std::string KindSection(const std::string& name, const std::string& event_id, st
     return o.SerializeAsString();
   }
   v1::Summary s;
-  s.set_text(absl::StrCat(name, " of ", event_id));
+  // "big..." sections are 100 kB each, to fill the store quickly.
+  s.set_text(absl::StartsWith(name, "big") ? std::string(100000, 'x') : absl::StrCat(name, " of ", event_id));
   *type = "accord.v1.Summary";
   return s.SerializeAsString();
 }
@@ -76,7 +79,8 @@ std::string KindSection(const std::string& name, const std::string& event_id, st
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<BrokerProcess>> BrokerProcess::Start(const std::string& config,
-                                                                    const std::string& log_path) {
+                                                                    const std::string& log_path,
+                                                                    const ProcessOptions& options) {
   const std::string binary = ACCORD_BINARY_DIR "/broker/accord-broker";
   const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
   if (log_fd < 0) return absl::InternalError("cannot open broker log");
@@ -84,6 +88,10 @@ absl::StatusOr<std::unique_ptr<BrokerProcess>> BrokerProcess::Start(const std::s
   const pid_t pid = ::fork();
   if (pid < 0) return absl::InternalError("fork failed");
   if (pid == 0) {
+    if (options.open_files_hard != 0) {
+      rlimit lim{static_cast<rlim_t>(options.open_files_soft), static_cast<rlim_t>(options.open_files_hard)};
+      if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) ::_exit(126);
+    }
     ::dup2(log_fd, 2);
     ::dup2(log_fd, 1);
     ::execl(binary.c_str(), binary.c_str(), "--config", config.c_str(), static_cast<char*>(nullptr));
@@ -166,6 +174,7 @@ void BrokerTest::SetUp() {
          << "policy: " << PolicyPath() << "\n"
          << "admin_agencies: [marac_coordinator]\n"
          << "limits:\n  max_envelope_bytes: 262144\n"
+         << extra_limits_
          << "meetings:\n"
          << "  - id: daily-discussion\n"
          << "    name: Daily domestic-abuse discussion\n"
@@ -185,7 +194,8 @@ void BrokerTest::TearDown() {
 
 void BrokerTest::StartBroker() {
   clients_.clear();
-  absl::StatusOr<std::unique_ptr<BrokerProcess>> b = BrokerProcess::Start(ConfigPath(), tmp_.Path("broker.log"));
+  absl::StatusOr<std::unique_ptr<BrokerProcess>> b =
+      BrokerProcess::Start(ConfigPath(), tmp_.Path("broker.log"), process_options_);
   ASSERT_TRUE(b.ok()) << b.status();
   broker_ = *std::move(b);
 }

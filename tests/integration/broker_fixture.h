@@ -25,13 +25,21 @@
 
 namespace accord::testing {
 
+// How the broker process is started, beyond its config.
+struct ProcessOptions {
+  // RLIMIT_NOFILE for the child (0: inherit).
+  uint64_t open_files_soft = 0;
+  uint64_t open_files_hard = 0;
+};
+
 // The accord-broker program, run as a child process.
 class BrokerProcess {
  public:
   // Starts `accord-broker --config config` and waits (up to 20 s) for its
   // "listening" line. Its log goes to `log_path`.
   static absl::StatusOr<std::unique_ptr<BrokerProcess>> Start(const std::string& config,
-                                                              const std::string& log_path);
+                                                              const std::string& log_path,
+                                                              const ProcessOptions& options = {});
   ~BrokerProcess();
   const std::string& address() const { return address_; }
   pid_t pid() const { return pid_; }
@@ -103,6 +111,8 @@ class BrokerTest : public ::testing::Test {
   std::unique_ptr<BrokerProcess> broker_;
   std::map<std::string, std::unique_ptr<agents::AgencyClient>> clients_;
   std::string extra_config_;  // appended to the broker config by tests before SetUp's start
+  std::string extra_limits_;  // lines under `limits:` ("  key: value\n"), likewise
+  ProcessOptions process_options_;  // set by tests before SetUp's start
 };
 
 }  // namespace accord::testing

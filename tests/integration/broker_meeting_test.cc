@@ -35,10 +35,10 @@ TEST_F(BrokerMeetingTest, PackHoldsWhatPolicyAllowsEachMemberInPriorityOrder) {
     e.sections = std::move(sections);
     events.push_back(e);
   };
-  add("a1", "case-A", v1::EVENT_KIND_DOMESTIC_INCIDENT, v1::RISK_LEVEL_HIGH, {"summary", "risk", "detail", "victim_contact"});
-  add("b1", "case-B", v1::EVENT_KIND_RISK_ASSESSMENT, v1::RISK_LEVEL_VERY_HIGH, {"summary", "risk"});
-  add("c1", "case-C", v1::EVENT_KIND_DOMESTIC_INCIDENT, v1::RISK_LEVEL_HIGH, {"summary", "risk", "detail", "victim_contact"});
-  add("c2", "case-C", v1::EVENT_KIND_RISK_ASSESSMENT, v1::RISK_LEVEL_HIGH, {"summary", "risk"});
+  add("police-a1", "case-A", v1::EVENT_KIND_DOMESTIC_INCIDENT, v1::RISK_LEVEL_HIGH, {"summary", "risk", "detail", "victim_contact"});
+  add("police-b1", "case-B", v1::EVENT_KIND_RISK_ASSESSMENT, v1::RISK_LEVEL_VERY_HIGH, {"summary", "risk"});
+  add("police-c1", "case-C", v1::EVENT_KIND_DOMESTIC_INCIDENT, v1::RISK_LEVEL_HIGH, {"summary", "risk", "detail", "victim_contact"});
+  add("police-c2", "case-C", v1::EVENT_KIND_RISK_ASSESSMENT, v1::RISK_LEVEL_HIGH, {"summary", "risk"});
   for (const TestEvent& e : events) ASSERT_TRUE(Publish("police", e).ok()) << e.id;
 
   absl::StatusOr<std::unique_ptr<policy::PolicyHolder>> policy =
@@ -96,7 +96,7 @@ TEST_F(BrokerMeetingTest, PackHoldsWhatPolicyAllowsEachMemberInPriorityOrder) {
     EXPECT_EQ(again->cases_size(), 0) << member;
   }
   TestEvent later;
-  later.id = "a2";
+  later.id = "police-a2";
   later.case_ref = "case-A";
   ASSERT_TRUE(Publish("police", later).ok());
   absl::StatusOr<v1::MeetingPack> next = Pull("marac_coordinator", "daily-discussion");
@@ -106,7 +106,7 @@ TEST_F(BrokerMeetingTest, PackHoldsWhatPolicyAllowsEachMemberInPriorityOrder) {
 
   // Pulls are audited.
   v1::WhoSawQuery q;
-  q.set_event_id("a1");
+  q.set_event_id("police-a1");
   q.add_actions(v1::AUDIT_ACTION_MEETING_PACK_PULLED);
   absl::StatusOr<v1::WhoSawResponse> rows = WhoSaw(q);
   ASSERT_TRUE(rows.ok());

@@ -5,6 +5,7 @@
 #include "absl/time/clock.h"
 #include "cli/partnership.h"
 #include "cli/subprocess.h"
+#include "crypto/hash.h"
 #include "crypto/key_file.h"
 #include "crypto/partnership.h"
 #include "tests/broker/audit/test_log.h"
@@ -46,13 +47,34 @@ class BrokerRejectionTest : public BrokerTest {
     return agents::FromGrpc(Client("police").exchange().Publish(&ctx, env, &r), "Publish");
   }
 
-  // Refused with `code` and a message containing `words`; nothing stored.
+  // The newest REJECTED record, as the auditor sees it.
+  v1::AuditRecord LastRefusal() {
+    v1::WhoSawQuery q;
+    q.add_actions(v1::AUDIT_ACTION_REJECTED);
+    absl::StatusOr<v1::WhoSawResponse> rows = WhoSaw(q);
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    if (!rows.ok() || rows->rows_size() == 0) return v1::AuditRecord();
+    return rows->rows(rows->rows_size() - 1).record();
+  }
+
+  // Refused with `code` and a message containing `words`; nothing stored but
+  // the refusal's own audit record, which names the caller, call and code.
   void ExpectRefused(const v1::Envelope& env, absl::StatusCode code, const std::string& words) {
     const uint64_t before = AuditSize();
     absl::Status s = RawPublish(env);
     EXPECT_EQ(s.code(), code) << s;
     EXPECT_NE(s.message().find(words), std::string::npos) << s;
-    EXPECT_EQ(AuditSize(), before + 1) << "only the auditor's own query was added";
+    EXPECT_EQ(AuditSize(), before + 2) << "the refusal and the auditor's own query were added";
+    const v1::AuditRecord r = LastRefusal();
+    EXPECT_EQ(r.action(), v1::AUDIT_ACTION_REJECTED);
+    EXPECT_EQ(r.actor_agency(), "police");
+    EXPECT_EQ(r.refused_call(), "publish");
+    EXPECT_EQ(r.error_code(), absl::StatusCodeToString(code));
+    v1::EventHeader h;
+    ASSERT_TRUE(h.ParseFromString(env.header()));
+    EXPECT_EQ(r.event_id(), h.event_id());
+    EXPECT_EQ(r.header_sha256(), crypto::Sha256(env.header()));
+    EXPECT_NE(r.reason().find(words), std::string::npos) << r.reason();
     EXPECT_TRUE(Receive("probation", 1, absl::Milliseconds(500)).empty()) << "nothing delivered";
   }
 
@@ -100,9 +122,35 @@ TEST_F(BrokerRejectionTest, ExpiredClientCertificateIsRefused) {
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
 }
 
+TEST_F(BrokerRejectionTest, ClientCertificateWithTwoCommonNamesIsRefused) {
+  // Issued by the partnership CA, valid, but naming two agencies: gRPC would
+  // report only one of them. The broker refuses to guess.
+  const crypto::PartnershipPaths p(Partnership());
+  const std::string key = tmp_.Path("two.key"), csr = tmp_.Path("two.csr"), crt = tmp_.Path("two.crt"),
+                    ext = tmp_.Path("ext.cnf");
+  std::ofstream(ext) << "extendedKeyUsage=clientAuth\n";
+  ASSERT_TRUE(cli::RunProgram({"openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+                               "-out", key}).ok());
+  for (const char* subject : {"/CN=auditor/CN=police", "/CN=police/CN=auditor"}) {
+    ASSERT_TRUE(cli::RunProgram({"openssl", "req", "-new", "-key", key, "-subj", subject, "-out", csr}).ok());
+    ASSERT_TRUE(cli::RunProgram({"openssl", "x509", "-req", "-in", csr, "-CA", p.CaCert(), "-CAkey", p.CaKey(),
+                                 "-CAcreateserial", "-CAserial", tmp_.Path("ca.srl"), "-days", "2", "-sha256",
+                                 "-extfile", ext, "-out", crt}).ok());
+    absl::Status s = DirectoryWith(crt, key);
+    EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated) << subject << ": " << s;
+    EXPECT_NE(s.message().find("2 common names"), std::string::npos) << s;
+  }
+  // The same CA's single-CN certificate for the same key works.
+  ASSERT_TRUE(cli::RunProgram({"openssl", "req", "-new", "-key", key, "-subj", "/CN=police", "-out", csr}).ok());
+  ASSERT_TRUE(cli::RunProgram({"openssl", "x509", "-req", "-in", csr, "-CA", p.CaCert(), "-CAkey", p.CaKey(),
+                               "-CAcreateserial", "-CAserial", tmp_.Path("ca.srl"), "-days", "2", "-sha256",
+                               "-extfile", ext, "-out", crt}).ok());
+  EXPECT_TRUE(DirectoryWith(crt, key).ok());
+}
+
 TEST_F(BrokerRejectionTest, HeaderClaimingAnotherSenderIsRefused) {
   // Signed with probation's own key, but sent over police's connection.
-  TestEvent e = Incident("spoof-1");
+  TestEvent e = Incident("probation-spoof-1");
   v1::EventHeader h = Header("probation", e);
   absl::StatusOr<crypto::SigningKey> probation =
       crypto::ReadSigningKey(crypto::PartnershipPaths(Partnership()).AgencySigningKey("probation"));
@@ -113,17 +161,17 @@ TEST_F(BrokerRejectionTest, HeaderClaimingAnotherSenderIsRefused) {
 }
 
 TEST_F(BrokerRejectionTest, BadSignatureIsRefused) {
-  v1::Envelope env = Sealed(Incident("badsig-1"));
+  v1::Envelope env = Sealed(Incident("police-badsig-1"));
   std::string sig = env.signature();
   sig[5] = static_cast<char>(sig[5] ^ 0x01);
   env.set_signature(sig);
   ExpectRefused(env, absl::StatusCode::kUnauthenticated, "signature");
   // The id was not consumed.
-  EXPECT_TRUE(Publish("police", Incident("badsig-1")).ok());
+  EXPECT_TRUE(Publish("police", Incident("police-badsig-1")).ok());
 }
 
 TEST_F(BrokerRejectionTest, SectionDigestMismatchIsRefused) {
-  v1::Envelope env = Sealed(Incident("digest-1"));
+  v1::Envelope env = Sealed(Incident("police-digest-1"));
   std::string ct = env.sections(0).ciphertext();
   ct[0] = static_cast<char>(ct[0] ^ 0x80);
   env.mutable_sections(0)->set_ciphertext(ct);
@@ -133,7 +181,7 @@ TEST_F(BrokerRejectionTest, SectionDigestMismatchIsRefused) {
 TEST_F(BrokerRejectionTest, WrapToAForbiddenAgencyIsRefusedNamingTheRule) {
   // Police seal the victim's contact details for the perpetrator programme as
   // well as for the plan's recipients.
-  TestEvent e = Incident("leak-1");
+  TestEvent e = Incident("police-leak-1");
   agents::AgencyClient& police = Client("police");
   v1::SharePlan plan;
   ASSERT_TRUE(police.PlanAndSeal(Header("police", e), Sections(e), absl::Seconds(10), &plan).ok());
@@ -159,13 +207,18 @@ TEST_F(BrokerRejectionTest, WrapToAForbiddenAgencyIsRefusedNamingTheRule) {
   EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << s;
   EXPECT_NE(s.message().find("'victim_contact' may not be sent to 'perpetrator_programme'"), std::string::npos) << s;
   EXPECT_NE(s.message().find("rule '"), std::string::npos) << "names the rule: " << s;
-  EXPECT_EQ(AuditSize(), before + 1);
+  EXPECT_EQ(AuditSize(), before + 2) << "the refusal is audited";
+  const v1::AuditRecord refusal = LastRefusal();
+  EXPECT_EQ(refusal.event_id(), "police-leak-1");
+  EXPECT_EQ(refusal.error_code(), "PERMISSION_DENIED");
+  ASSERT_EQ(refusal.rule_ids_size(), 1);
+  EXPECT_EQ(refusal.rule_ids(0), "never-victim-contact-to-programme") << "the forbid rule";
   EXPECT_TRUE(Receive("victim_services", 1, absl::Milliseconds(500)).empty());
   EXPECT_TRUE(Receive("perpetrator_programme", 1, absl::Milliseconds(500)).empty());
 }
 
 TEST_F(BrokerRejectionTest, OversizedEnvelopeIsRefused) {
-  TestEvent e = Incident("big-1");
+  TestEvent e = Incident("police-big-1");
   std::vector<crypto::PlainSection> sections = Sections(e);
   v1::Summary big;
   big.set_text(std::string(280000, 'x'));  // over the 256 KiB limit, under gRPC's own cap
@@ -178,26 +231,27 @@ TEST_F(BrokerRejectionTest, OversizedEnvelopeIsRefused) {
 }
 
 TEST_F(BrokerRejectionTest, DuplicateIdWithDifferentContentIsRefused) {
-  ASSERT_TRUE(Publish("police", Incident("dup-1")).ok());
+  ASSERT_TRUE(Publish("police", Incident("police-dup-1")).ok());
   ASSERT_EQ(Receive("probation", 1, absl::Seconds(5)).size(), 1u);
-  TestEvent changed = Incident("dup-1");
+  TestEvent changed = Incident("police-dup-1");
   changed.risk = v1::RISK_LEVEL_VERY_HIGH;
   const uint64_t before = AuditSize();
   absl::StatusOr<v1::ReceiptBody> r = Publish("police", changed);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kAlreadyExists) << r.status();
-  EXPECT_EQ(AuditSize(), before + 1);
+  EXPECT_EQ(AuditSize(), before + 2) << "the refusal is audited";
+  EXPECT_EQ(LastRefusal().error_code(), "ALREADY_EXISTS");
   std::vector<v1::Delivery> got = Receive("probation", 2, absl::Milliseconds(1000));
   ASSERT_EQ(got.size(), 1u) << "only the original";
 }
 
 TEST_F(BrokerRejectionTest, StalePlanIsRefusedAfterAPolicyChange) {
-  v1::Envelope env = Sealed(Incident("stale-1"));
+  v1::Envelope env = Sealed(Incident("police-stale-1"));
   v1::EventHeader h;
   h.ParseFromString(env.header());
   h.set_policy_version("0000000000000000000000000000000000000000000000000000000000000000");
   absl::StatusOr<crypto::SigningKey> sk =
       crypto::ReadSigningKey(crypto::PartnershipPaths(Partnership()).AgencySigningKey("police"));
-  TestEvent e = Incident("stale-1");
+  TestEvent e = Incident("police-stale-1");
   absl::StatusOr<v1::Envelope> resealed = crypto::SealEvent(h, Sections(e), {}, *sk);
   ASSERT_TRUE(resealed.ok());
   ExpectRefused(*resealed, absl::StatusCode::kFailedPrecondition, "policy changed");
