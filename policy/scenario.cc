@@ -1,16 +1,21 @@
 #include "policy/scenario.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "policy/names.h"
+#include "policy/yaml_document.h"
 #include "yaml-cpp/yaml.h"
 
 namespace accord::policy {
 namespace {
+
+// Risk tool scores are small (DASH counts 0-27); anything larger is a typo.
+constexpr int32_t kMaxRiskScore = 1000;
 
 absl::Status Err(const std::string& src, const YAML::Node& n, const std::string& msg) {
   return absl::InvalidArgumentError(absl::StrCat(src, ":", n.Mark().line + 1, ":", n.Mark().column + 1, ": ", msg));
@@ -91,7 +96,13 @@ absl::Status ParseEvent(const std::string& src, const YAML::Node& n, Scenario* s
     std::optional<v1::RiskLevel> l = RiskLevelFromName(level.as<std::string>(""));
     if (!l) return Err(src, level, "risk must be standard, medium, high or very_high");
     h.mutable_risk()->set_level(*l);
-    if (r.IsMap() && r["score"]) h.mutable_risk()->set_score(r["score"].as<int>());
+    if (r.IsMap() && r["score"]) {
+      int32_t score = 0;
+      if (auto s = yaml::ReadInteger<int32_t>(r["score"], src, "risk score", 0, kMaxRiskScore, &score); !s.ok()) {
+        return s;
+      }
+      h.mutable_risk()->set_score(score);
+    }
   }
   for (const std::string& f : Strings(n["flags"])) {
     std::optional<v1::Flag> flag = FlagFromName(f);
@@ -154,8 +165,6 @@ template <typename F>
 absl::Status Guard(const std::string& path, F&& body) {
   try {
     return body();
-  } catch (const YAML::BadFile&) {
-    return absl::NotFoundError(absl::StrCat("cannot read ", path));
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(path, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
   }
@@ -184,7 +193,9 @@ ConsentLookup Scenario::Lookup() const {
 absl::StatusOr<Scenario> ParseScenarioFile(const std::string& path) {
   Scenario sc;
   absl::Status s = Guard(path, [&] {
-    const YAML::Node root = YAML::LoadFile(path);
+    absl::StatusOr<YAML::Node> loaded = yaml::LoadFile(path);
+    if (!loaded.ok()) return loaded.status();
+    const YAML::Node& root = *loaded;
     const YAML::Node event = root["event"] ? root["event"] : root;
     if (auto st = ParseEvent(path, event, &sc); !st.ok()) return st;
     if (root["event"] && root["consent"]) return ParseConsentMap(path, root["consent"], &sc);
@@ -209,7 +220,9 @@ absl::Status AddConsentFlag(const std::string& spec, Scenario* sc) {
 absl::StatusOr<std::vector<TestCase>> ParseTestFile(const std::string& path) {
   std::vector<TestCase> cases;
   absl::Status s = Guard(path, [&]() -> absl::Status {
-    const YAML::Node root = YAML::LoadFile(path);
+    absl::StatusOr<YAML::Node> loaded = yaml::LoadFile(path);
+    if (!loaded.ok()) return loaded.status();
+    const YAML::Node& root = *loaded;
     if (auto st = CheckKeys(path, root, {"cases"}, "test file"); !st.ok()) return st;
     if (!root["cases"] || !root["cases"].IsSequence()) return Err(path, root, "a test file needs a list 'cases'");
     std::set<std::string> names;
