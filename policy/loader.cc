@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "crypto/hash.h"
 #include "policy/internal/compiler.h"
+#include "policy/internal/consent_authority_parser.h"
 #include "policy/names.h"
 #include "policy/yaml_document.h"
 #include "yaml-cpp/yaml.h"
@@ -255,7 +256,7 @@ absl::Status Compile(Context& ctx, const YAML::Node& root) {
   Compiler& c = *ctx.c;
   if (!root.IsMap()) return c.Error(root, "a policy file must be a mapping with version, agencies, sections, rules");
   if (auto s = c.Keys(root, "the policy",
-                      {"version", "name", "agencies", "sections", "rules", "overrides"});
+                      {"version", "name", "agencies", "sections", "rules", "overrides", "consent_authority"});
       !s.ok())
     return s;
   for (const char* key : {"version", "agencies", "sections"}) {
@@ -306,7 +307,8 @@ absl::Status Compile(Context& ctx, const YAML::Node& root) {
       if (auto s = ParseOverride(ctx, o, &ids); !s.ok()) return s;
     }
   }
-  return absl::OkStatus();
+  // After the rules: its lint needs to know which purposes they rest on.
+  return internal::ParseConsentAuthority(ctx, root["consent_authority"], &ids);
 }
 
 void Canonical(const YAML::Node& n, std::string* out) {

@@ -105,7 +105,8 @@ TEST(LoaderTest, LintFindsShadowedPermitsAndOverridesWithoutJustification) {
                            "  - id: f\n    effect: forbid\n    to: {kinds: [perpetrator_programme]}\n"
                            "    sections: [victim_contact]\n"
                            "overrides:\n  - id: o\n    invokers: [police]\n    reasons: [risk_to_child]\n"
-                           "    to: {agencies: [victim_services]}\n    sections: [summary]\n    basis: vital_interests\n",
+                           "    to: {agencies: [victim_services]}\n    sections: [summary]\n    basis: vital_interests\n"
+                           "consent_authority: {}\n",
                        "p.yaml");
   ASSERT_TRUE(r.ok()) << r.status();
   auto lint = Lint(*r->policy);
