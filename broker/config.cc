@@ -4,12 +4,17 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "policy/policy.h"
+#include "policy/yaml_document.h"
 #include "yaml-cpp/yaml.h"
 
 namespace accord::broker {
 namespace {
 
 namespace fs = std::filesystem;
+
+constexpr uint64_t kMaxEnvelopeBytes = 64u << 20;
+constexpr int kHoursPerYear = 24 * 366;
 
 std::string Resolve(const fs::path& base, const std::string& p) {
   if (p.empty()) return p;
@@ -34,15 +39,12 @@ absl::Status CheckKeys(const std::string& file, const YAML::Node& map,
   return absl::OkStatus();
 }
 
+// An optional integer setting `key` of `map`, within what its meaning allows.
 template <typename T>
-absl::Status ReadPositive(const std::string& file, const YAML::Node& n, const char* key, T* out) {
-  if (!n[key]) return absl::OkStatus();
-  const long long v = n[key].as<long long>();
-  if (v <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(At(file, n[key]), ": ", key, " must be positive"));
-  }
-  *out = static_cast<T>(v);
-  return absl::OkStatus();
+absl::Status ReadSetting(const std::string& file, const YAML::Node& map, const char* key, const std::string& what,
+                         T min, T max, T* out) {
+  if (!map[key]) return absl::OkStatus();
+  return yaml::ReadInteger<T>(map[key], file, what, min, max, out);
 }
 
 absl::StatusOr<BrokerConfig> Parse(const std::string& path, const YAML::Node& root) {
@@ -95,25 +97,42 @@ absl::StatusOr<BrokerConfig> Parse(const std::string& path, const YAML::Node& ro
       return s;
     }
     Limits& m = c.limits;
-    for (auto s : {ReadPositive(path, l, "max_envelope_bytes", &m.max_envelope_bytes),
-                   ReadPositive(path, l, "max_sections", &m.max_sections),
-                   ReadPositive(path, l, "max_subjects", &m.max_subjects),
-                   ReadPositive(path, l, "max_wraps", &m.max_wraps),
-                   ReadPositive(path, l, "max_header_bytes", &m.max_header_bytes),
-                   ReadPositive(path, l, "max_event_id_length", &m.max_event_id_length),
-                   ReadPositive(path, l, "max_pack_events", &m.max_pack_events),
-                   ReadPositive(path, l, "max_signing_age_hours", &m.max_signing_age_hours),
-                   ReadPositive(path, l, "refusal_audit_burst", &m.refusal_audit_burst),
-                   ReadPositive(path, l, "refusal_audit_per_minute", &m.refusal_audit_per_minute),
-                   ReadPositive(path, l, "max_calls_per_agency", &m.max_calls_per_agency),
-                   ReadPositive(path, l, "max_streams_per_agency", &m.max_streams_per_agency),
-                   ReadPositive(path, l, "handshake_timeout_seconds", &m.handshake_timeout_seconds),
-                   ReadPositive(path, l, "keepalive_seconds", &m.keepalive_seconds),
-                   ReadPositive(path, l, "max_connection_idle_minutes", &m.max_connection_idle_minutes)}) {
+    // The bounds are what each limit can sensibly mean (docs/operations.md).
+    for (auto s : {ReadSetting<uint64_t>(path, l, "max_envelope_bytes", "limits.max_envelope_bytes", 1024,
+                                         kMaxEnvelopeBytes, &m.max_envelope_bytes),
+                   ReadSetting<int>(path, l, "max_sections", "limits.max_sections", 1, policy::kMaxSections,
+                                    &m.max_sections),
+                   ReadSetting<int>(path, l, "max_subjects", "limits.max_subjects", 1, 1024, &m.max_subjects),
+                   ReadSetting<int>(path, l, "max_wraps", "limits.max_wraps", 1,
+                                    policy::kMaxAgencies * policy::kMaxSections, &m.max_wraps),
+                   ReadSetting<uint64_t>(path, l, "max_header_bytes", "limits.max_header_bytes", 256, 1u << 20,
+                                         &m.max_header_bytes),
+                   ReadSetting<int>(path, l, "max_event_id_length", "limits.max_event_id_length", 1, 1024,
+                                    &m.max_event_id_length),
+                   ReadSetting<int>(path, l, "max_pack_events", "limits.max_pack_events", 1, 100000,
+                                    &m.max_pack_events),
+                   ReadSetting<int>(path, l, "max_signing_age_hours", "limits.max_signing_age_hours", 1,
+                                    kHoursPerYear, &m.max_signing_age_hours),
+                   ReadSetting<int>(path, l, "refusal_audit_burst", "limits.refusal_audit_burst", 1, 10000,
+                                    &m.refusal_audit_burst),
+                   ReadSetting<int>(path, l, "refusal_audit_per_minute", "limits.refusal_audit_per_minute", 1, 60000,
+                                    &m.refusal_audit_per_minute),
+                   ReadSetting<int>(path, l, "max_calls_per_agency", "limits.max_calls_per_agency", 1, 10000,
+                                    &m.max_calls_per_agency),
+                   ReadSetting<int>(path, l, "max_streams_per_agency", "limits.max_streams_per_agency", 1, 1000,
+                                    &m.max_streams_per_agency),
+                   ReadSetting<int>(path, l, "handshake_timeout_seconds", "limits.handshake_timeout_seconds", 1,
+                                    300, &m.handshake_timeout_seconds),
+                   ReadSetting<int>(path, l, "keepalive_seconds", "limits.keepalive_seconds", 10, 3600,
+                                    &m.keepalive_seconds),
+                   ReadSetting<int>(path, l, "max_connection_idle_minutes", "limits.max_connection_idle_minutes", 1,
+                                    7 * 24 * 60, &m.max_connection_idle_minutes)}) {
       if (!s.ok()) return s;
     }
-    if (m.max_envelope_bytes > (64u << 20)) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": limits.max_envelope_bytes may not exceed 64 MiB"));
+    if (m.max_header_bytes > m.max_envelope_bytes) {
+      return yaml::ErrorAt(path, l, absl::StrCat("limits.max_header_bytes (", m.max_header_bytes,
+                                                 ") may not exceed limits.max_envelope_bytes (",
+                                                 m.max_envelope_bytes, ")"));
     }
   }
   if (const YAML::Node meetings = root["meetings"]) {
@@ -140,7 +159,11 @@ absl::StatusOr<BrokerConfig> Parse(const std::string& path, const YAML::Node& ro
         return absl::InvalidArgumentError(absl::StrCat(At(path, m), ": meeting '", mc.id, "' needs members"));
       }
       for (const auto& a : m["members"]) mc.members.push_back(a.as<std::string>());
-      if (auto s = ReadPositive(path, m, "window_hours", &mc.window_hours); !s.ok()) return s;
+      if (auto s = ReadSetting<uint32_t>(path, m, "window_hours", absl::StrCat("window_hours of meeting '", mc.id, "'"),
+                                         1, kHoursPerYear, &mc.window_hours);
+          !s.ok()) {
+        return s;
+      }
       c.meetings.push_back(std::move(mc));
     }
   }
@@ -150,17 +173,15 @@ absl::StatusOr<BrokerConfig> Parse(const std::string& path, const YAML::Node& ro
 }  // namespace
 
 absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    return absl::NotFoundError(absl::StrCat("cannot read broker config ", path));
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
+  absl::StatusOr<YAML::Node> root = yaml::LoadFile(path);
+  if (!root.ok()) {
+    if (absl::IsNotFound(root.status())) {
+      return absl::NotFoundError(absl::StrCat("broker config: ", root.status().message()));
+    }
+    return root.status();
   }
   try {
-    return Parse(path, root);
+    return Parse(path, *root);
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));

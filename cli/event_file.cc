@@ -10,12 +10,21 @@
 #include "crypto/pseudonym.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
+#include "policy/yaml_document.h"
 #include "yaml-cpp/yaml.h"
 
 namespace accord::cli {
 namespace {
 
 std::string Where(const YAML::Node& n) { return absl::StrCat("line ", n.Mark().line + 1); }
+
+// yaml::ReadInteger's message without its "source:line:column: " prefix, for
+// this file's "path: line N: ..." style.
+std::string StripSource(const absl::Status& s) {
+  const std::string message(s.message());
+  const std::size_t at = message.find(": ");
+  return at == std::string::npos ? message : message.substr(at + 2);
+}
 
 // YAML → JSON, so that protobuf's JSON parser can fill a section message.
 std::string ToJson(const YAML::Node& n) {
@@ -116,7 +125,14 @@ absl::Status ParseHeader(const YAML::Node& root, const crypto::SecretBytes& link
       if (!tool.ok()) return tool.status();
       h->mutable_risk()->set_tool(*tool);
     }
-    h->mutable_risk()->set_score(r["score"].as<int>(0));
+    if (r["score"]) {
+      // Risk tool scores are small (DASH counts 0-27); a larger one is a typo.
+      int32_t score = 0;
+      if (auto s = yaml::ReadInteger<int32_t>(r["score"], "risk", "score", 0, 1000, &score); !s.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(Where(r["score"]), ": ", StripSource(s)));
+      }
+      h->mutable_risk()->set_score(score);
+    }
   }
   for (const YAML::Node& f : root["flags"]) {
     absl::StatusOr<v1::Flag> flag = ParseEnum<v1::Flag>(f, "FLAG_", v1::Flag_Parse, "flag");
@@ -176,7 +192,9 @@ absl::StatusOr<EventFile> LoadEventFile(const std::string& path, const std::stri
                                         const crypto::SecretBytes& linkage_key) {
   EventFile out;
   try {
-    const YAML::Node root = YAML::LoadFile(path);
+    absl::StatusOr<YAML::Node> loaded = yaml::LoadFile(path);
+    if (!loaded.ok()) return loaded.status();
+    const YAML::Node& root = *loaded;
     if (!root.IsMap()) return absl::InvalidArgumentError(absl::StrCat(path, ": expected a mapping"));
     if (auto s = ParseHeader(root, linkage_key, &out.header); !s.ok()) {
       return absl::Status(s.code(), absl::StrCat(path, ": ", s.message()));
@@ -189,13 +207,14 @@ absl::StatusOr<EventFile> LoadEventFile(const std::string& path, const std::stri
         return absl::InvalidArgumentError(
             absl::StrCat(path, ": ", Where(kv.first), ": section '", name, "' needs a 'type'"));
       }
-      const std::string type = absl::StrCat("accord.v1.", content["type"].as<std::string>());
+      const std::string type_name = content["type"].as<std::string>();
+      const std::string type = absl::StrCat("accord.v1.", type_name);
       content.remove("type");
       const google::protobuf::Descriptor* d =
           google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(type);
       if (d == nullptr) {
         return absl::InvalidArgumentError(absl::StrCat(path, ": ", Where(kv.first), ": unknown section type '",
-                                                       content["type"].as<std::string>(""), "'"));
+                                                       type_name, "'"));
       }
       std::unique_ptr<google::protobuf::Message> m(
           google::protobuf::MessageFactory::generated_factory()->GetPrototype(d)->New());
@@ -206,8 +225,6 @@ absl::StatusOr<EventFile> LoadEventFile(const std::string& path, const std::stri
       }
       out.sections.push_back({name, type, m->SerializeAsString()});
     }
-  } catch (const YAML::BadFile&) {
-    return absl::NotFoundError(absl::StrCat("cannot read ", path));
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));

@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "cli/commands.h"
+#include "policy/yaml_document.h"
 #include "yaml-cpp/yaml.h"
 
 namespace accord::cli {
@@ -34,8 +35,19 @@ int RunInboxCommand(const std::vector<std::string>& argv) {
   int bad = 0;
   for (const auto& entry : fs::directory_iterator(argv[0])) {
     if (entry.path().extension() != ".json") continue;
+    // Opened sections can be as large as the broker's envelope limit (64 MiB
+    // at most), and JSON escaping can double that.
+    yaml::Limits limits;
+    limits.max_bytes = std::size_t{128} << 20;
+    limits.max_nodes = 5'000'000;
+    absl::StatusOr<YAML::Node> loaded = yaml::LoadFile(entry.path().string(), limits);
+    if (!loaded.ok()) {
+      ++bad;
+      std::cerr << "accord inbox: " << loaded.status().message() << "\n";
+      continue;
+    }
     try {
-      const YAML::Node j = YAML::LoadFile(entry.path().string());
+      const YAML::Node& j = *loaded;
       std::vector<std::string> opened;
       for (const auto& kv : j["sections"]) opened.push_back(kv.first.as<std::string>());
       std::vector<std::string> withheld;

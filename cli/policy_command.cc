@@ -17,6 +17,7 @@ constexpr char kUsage[] =
     "  check FILE                           validate a policy; lint warnings\n"
     "  explain FILE --event EVENT.yaml      who receives which sections of an event, and why\n"
     "          [--consent SUBJECT:PURPOSE=STATE ...]\n"
+    "  explain FILE --consent-authority     who may record and read consent\n"
     "  test FILE CASES.yaml                 run table-driven cases; non-zero exit on failure\n\n"
     "Exit codes: 0 ok; 1 warnings (check) or failed cases (test); 2 invalid input.\n"
     "Policy format: docs/policy.md.\n";
@@ -39,7 +40,8 @@ int Check(const std::vector<std::string>& argv) {
     (args.ok() && args->help() ? std::cout : std::cerr)
         << "usage: accord policy check FILE\n\nValidates the policy (errors name line and column) and\n"
            "warns about unknown names, rules that can never match, permits shadowed by a\n"
-           "forbid, and overrides without a justification section.\n";
+           "forbid, overrides without a justification section, and consent authority that\n"
+           "is missing, names no known agency, or does not match the consent rules.\n";
     return args.ok() && args->help() ? 0 : 2;
   }
   const std::string file = args->positionals()[0];
@@ -50,7 +52,8 @@ int Check(const std::vector<std::string>& argv) {
   PrintDiagnostics(file, warnings);
   const policy::Policy& p = *loaded->policy;
   std::cout << file << ": " << p.agencies().size() << " agencies, " << p.sections().size() << " sections, "
-            << p.rules().size() << " rules, " << p.overrides().size() << " overrides; version "
+            << p.rules().size() << " rules, " << p.overrides().size() << " overrides, "
+            << p.consent_authority().rules.size() << " consent authority entries; version "
             << p.version() << "; " << warnings.size() << " warning(s)\n";
   return warnings.empty() ? 0 : 1;
 }
@@ -58,17 +61,24 @@ int Check(const std::vector<std::string>& argv) {
 int Explain(const std::vector<std::string>& argv) {
   const std::vector<FlagSpec> flags = {
       {"event", true, "event description (YAML, docs/policy.md)"},
-      {"consent", true, "assumed consent, e.g. victim:victim_support=withdrawn; repeatable"}};
+      {"consent", true, "assumed consent, e.g. victim:victim_support=withdrawn; repeatable"},
+      {"consent-authority", false, "instead of an event: who may record and read consent"}};
   absl::StatusOr<Args> args = Args::Parse(argv, flags);
-  if (!args.ok() || args->help() || args->positionals().size() != 1 || !args->Has("event")) {
+  if (!args.ok() || args->help() || args->positionals().size() != 1 ||
+      args->Has("event") == args->Has("consent-authority")) {
     if (!args.ok()) std::cerr << "accord policy explain: " << args.status().message() << "\n";
     (args.ok() && args->help() ? std::cout : std::cerr)
-        << "usage: accord policy explain FILE --event EVENT.yaml [--consent SUBJECT:PURPOSE=STATE ...]\n\n"
+        << "usage: accord policy explain FILE --event EVENT.yaml [--consent SUBJECT:PURPOSE=STATE ...]\n"
+        << "       accord policy explain FILE --consent-authority\n\n"
         << FlagHelp(flags);
     return args.ok() && args->help() ? 0 : 2;
   }
   absl::StatusOr<policy::LoadResult> loaded = Load(args->positionals()[0]);
   if (!loaded.ok()) return 2;
+  if (args->Has("consent-authority")) {
+    std::cout << policy::ExplainConsentAuthority(policy::Evaluator(loaded->policy));
+    return 0;
+  }
   absl::StatusOr<policy::Scenario> scenario = policy::ParseScenarioFile(*args->Get("event"));
   if (!scenario.ok()) {
     std::cerr << "error: " << scenario.status().message() << "\n";
@@ -84,6 +94,12 @@ int Explain(const std::vector<std::string>& argv) {
   const v1::Decision d = evaluator.Evaluate(scenario->header, scenario->context, scenario->Lookup());
   std::cout << policy::ExplainDecision(*loaded->policy, d);
   return 0;
+}
+
+// The decision table of an event case, or the consent-authority decision.
+std::string Explained(const policy::Policy& p, const policy::CaseResult& r) {
+  if (r.consent_authority) return "      " + policy::ExplainConsentAuthorityDecision(*r.consent_authority) + "\n";
+  return policy::ExplainDecision(p, r.decision);
 }
 
 int Test(const std::vector<std::string>& argv) {
@@ -109,13 +125,13 @@ int Test(const std::vector<std::string>& argv) {
     if (r.failures.empty()) {
       ++passed;
       std::cout << "PASS  " << r.name << "\n";
-      if (args->Has("verbose")) std::cout << policy::ExplainDecision(*loaded->policy, r.decision) << "\n";
+      if (args->Has("verbose")) std::cout << Explained(*loaded->policy, r) << "\n";
       continue;
     }
     ++failed;
     std::cout << "FAIL  " << r.name << "  (" << args->positionals()[1] << ":" << r.line << ")\n";
     for (const std::string& f : r.failures) std::cout << "      " << f << "\n";
-    std::cout << policy::ExplainDecision(*loaded->policy, r.decision) << "\n";
+    std::cout << Explained(*loaded->policy, r) << "\n";
   }
   std::cout << passed << " passed, " << failed << " failed\n";
   return failed == 0 ? 0 : 1;

@@ -37,6 +37,15 @@ using ConsentLookup =
 inline constexpr char kDefaultDeny[] = "default-deny";
 inline constexpr char kOverrideRefused[] = "override-refused";
 
+// Whether an agency may record a subject's consent (give, refuse, withdraw,
+// ...) or read the consent state the broker holds (docs/policy.md §Consent
+// authority). Default deny; a forbid entry beats any permit.
+struct ConsentAuthorityDecision {
+  bool allowed = false;
+  std::string rule_id;  // the consent_authority entry that decided, or kDefaultDeny
+  std::string reason;   // a sentence for the caller and the audit log
+};
+
 class Evaluator {
  public:
   explicit Evaluator(std::shared_ptr<const Policy> policy) : policy_(std::move(policy)) {}
@@ -46,6 +55,19 @@ class Evaluator {
   // Sections are those named in header.sections; the sender never receives.
   v1::Decision Evaluate(const v1::EventHeader& header, const CaseContext& context,
                         const ConsentLookup& consent) const;
+
+  // RecordConsent, and a published CONSENT_RECORDED event: may `agency`
+  // record consent for `purpose` of a subject in `role`? A role outside the
+  // enum (or unspecified) matches no permit.
+  ConsentAuthorityDecision MayRecordConsent(const std::string& agency, const std::string& purpose,
+                                            v1::SubjectRole role) const;
+  // The same for a CONSENT_RECORDED header: its sender, its statement's
+  // purpose, and the role of every header subject whose ref is the
+  // statement's subject_ref. Refused when no subject has that ref; when the
+  // ref appears under several roles, each must be allowed.
+  ConsentAuthorityDecision MayRecordConsent(const v1::EventHeader& header) const;
+  // GetConsent: may `agency` read consent state for `purpose`?
+  ConsentAuthorityDecision MayReadConsent(const std::string& agency, const std::string& purpose) const;
 
  private:
   std::shared_ptr<const Policy> policy_;

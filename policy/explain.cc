@@ -1,6 +1,9 @@
 #include "policy/explain.h"
 
 #include <map>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -39,6 +42,68 @@ std::string ExplainDecision(const Policy& policy, const v1::Decision& d) {
                                                 : "no rule releases this section to this agency");
   }
   return out;
+}
+
+std::string ExplainConsentAuthority(const Evaluator& evaluator) {
+  const Policy& policy = evaluator.policy();
+  const ConsentAuthority& authority = policy.consent_authority();
+  std::string out = absl::StrCat("Policy ", policy.name().empty() ? "" : policy.name() + " ", "version ",
+                                 policy.version().substr(0, 16), "\n\nCONSENT AUTHORITY\n");
+  if (!authority.present) {
+    absl::StrAppend(&out, "  The policy has no consent_authority section: no agency may record or read consent.\n");
+    return out;
+  }
+  std::set<std::string> purposes = authority.purposes_without_rules;
+  for (const Rule& r : policy.rules()) {
+    if (r.basis == v1::LAWFUL_BASIS_CONSENT) purposes.insert(r.consent_purpose);
+  }
+  for (const ConsentAuthorityRule& e : authority.rules) purposes.insert(e.purposes.begin(), e.purposes.end());
+  constexpr v1::SubjectRole kRoles[] = {v1::SUBJECT_ROLE_VICTIM, v1::SUBJECT_ROLE_PERPETRATOR,
+                                        v1::SUBJECT_ROLE_CHILD, v1::SUBJECT_ROLE_OTHER};
+  absl::StrAppendFormat(&out, "  %-24s %-7s %-28s %-12s %s\n", "agency", "may", "purpose", "subject", "rule");
+  int rows = 0;
+  for (const Agency& a : policy.agencies()) {
+    for (const std::string& p : purposes) {
+      for (v1::SubjectRole role : kRoles) {
+        const ConsentAuthorityDecision d = evaluator.MayRecordConsent(a.id, p, role);
+        if (!d.allowed) continue;
+        absl::StrAppendFormat(&out, "  %-24s %-7s %-28s %-12s %s\n", a.id, "record", p, NameOf(role), d.rule_id);
+        ++rows;
+      }
+      const ConsentAuthorityDecision d = evaluator.MayReadConsent(a.id, p);
+      if (!d.allowed) continue;
+      absl::StrAppendFormat(&out, "  %-24s %-7s %-28s %-12s %s\n", a.id, "read", p, "-", d.rule_id);
+      ++rows;
+    }
+  }
+  if (rows == 0) absl::StrAppend(&out, "  (nobody)\n");
+  absl::StrAppend(&out, "\nREFUSED BY A FORBID ENTRY\n");
+  int forbids = 0;
+  for (const ConsentAuthorityRule& e : authority.rules) {
+    if (e.effect != Effect::kForbid) continue;
+    std::vector<std::string> agencies;
+    for (std::size_t i = 0; i < policy.agencies().size(); ++i) {
+      if (e.agencies & Bit(static_cast<int>(i))) agencies.push_back(policy.agencies()[i].id);
+    }
+    std::vector<std::string> roles;
+    for (v1::SubjectRole role : kRoles) {
+      if (e.subject_roles & Bit(static_cast<int>(role))) roles.push_back(NameOf(role));
+    }
+    const bool record = e.action == ConsentAction::kRecord;
+    absl::StrAppendFormat(&out, "  %-24s %-7s %-28s %-12s %s\n", absl::StrJoin(agencies, ","),
+                          record ? "record" : "read",
+                          e.purposes.empty() ? "(every purpose)" : absl::StrJoin(e.purposes, ","),
+                          !record ? "-" : roles.empty() ? "(every)" : absl::StrJoin(roles, ","), e.id);
+    ++forbids;
+  }
+  if (forbids == 0) absl::StrAppend(&out, "  (none)\n");
+  absl::StrAppend(&out, "\nEverything else is refused (", kDefaultDeny, ").\n");
+  return out;
+}
+
+std::string ExplainConsentAuthorityDecision(const ConsentAuthorityDecision& d) {
+  return absl::StrCat(d.allowed ? "allowed" : "refused", " by '", d.rule_id, "'", d.reason.empty() ? "" : ": ",
+                      d.reason);
 }
 
 }  // namespace accord::policy

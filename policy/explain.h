@@ -6,11 +6,19 @@
 #include <string>
 
 #include "accord/v1/policy.pb.h"
+#include "policy/evaluator.h"
 #include "policy/policy.h"
 
 namespace accord::policy {
 
 std::string ExplainDecision(const Policy& policy, const v1::Decision& decision);
+
+// Who may record and read consent, for every purpose the policy names; and
+// what its forbid entries refuse. Everything else is refused (default-deny).
+std::string ExplainConsentAuthority(const Evaluator& evaluator);
+
+// One line for a consent-authority decision: "allowed by 'rule': reason".
+std::string ExplainConsentAuthorityDecision(const ConsentAuthorityDecision& d);
 
 }  // namespace accord::policy
 

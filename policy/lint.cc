@@ -1,6 +1,10 @@
 #include "policy/lint.h"
 
+#include <map>
+#include <string>
+
 #include "absl/strings/str_cat.h"
+#include "policy/names.h"
 
 namespace accord::policy {
 namespace {
@@ -20,6 +24,59 @@ bool TargetsCover(const Targets& f, const Targets& p) {
     if (!covered) return false;
   }
   return true;
+}
+
+void LintConsentAuthority(const Policy& policy, std::vector<Diagnostic>* out) {
+  const ConsentAuthority& authority = policy.consent_authority();
+  if (!authority.present) {
+    out->push_back({{1, 1},
+                    "the policy has no consent_authority section: no agency may record or read consent "
+                    "(every RecordConsent and GetConsent is refused, and consent rules can never apply)"});
+    return;
+  }
+  // purpose -> the first consent rule resting on it
+  std::map<std::string, const Rule*> used;
+  for (const Rule& r : policy.rules()) {
+    if (r.effect == Effect::kPermit && r.basis == v1::LAWFUL_BASIS_CONSENT) used.emplace(r.consent_purpose, &r);
+  }
+  for (const ConsentAuthorityRule& e : authority.rules) {
+    const char* list = e.action == ConsentAction::kRecord ? "record" : "read";
+    auto warn = [&](const std::string& m) {
+      out->push_back({e.at, absl::StrCat("consent_authority.", list, " '", e.id, "' ", m)});
+    };
+    if (e.agencies == 0) {
+      warn(e.effect == Effect::kPermit ? "can never allow anything: it names no known agency"
+                                       : "forbids nothing: it names no known agency");
+    }
+    if (e.effect != Effect::kPermit) continue;
+    for (const std::string& p : e.purposes) {
+      if (used.count(p) == 0 && authority.purposes_without_rules.count(p) == 0) {
+        warn(absl::StrCat("names purpose '", p, "', on which no consent rule rests (misspelt? if consent for it ",
+                          "is recorded only to keep the record, list it under purposes_without_rules)"));
+      }
+    }
+  }
+  for (const auto& [purpose, rule] : used) {
+    if (authority.purposes_without_rules.count(purpose)) {
+      out->push_back({authority.at, absl::StrCat("purpose '", purpose, "' is listed under purposes_without_rules, but rule '",
+                                                 rule->id, "' rests on it")});
+    }
+  }
+  for (const Rule& r : policy.rules()) {
+    if (r.effect != Effect::kPermit || r.basis != v1::LAWFUL_BASIS_CONSENT) continue;
+    bool recordable = false;
+    for (const ConsentAuthorityRule& e : authority.rules) {
+      recordable |= e.effect == Effect::kPermit && e.action == ConsentAction::kRecord && e.agencies != 0 &&
+                    e.purposes.count(r.consent_purpose) &&
+                    (e.subject_roles & Bit(static_cast<int>(r.consent_subject))) != 0;
+    }
+    if (!recordable) {
+      out->push_back({r.at, absl::StrCat("rule '", r.id, "' rests on consent for ", r.consent_purpose, " of the ",
+                                         NameOf(r.consent_subject),
+                                         ", but no consent_authority.record entry lets any agency record it: "
+                                         "the rule can never apply")});
+    }
+  }
 }
 
 }  // namespace
@@ -56,6 +113,7 @@ std::vector<Diagnostic> Lint(const Policy& policy) {
     if (o.invokers == 0) warn("can never be invoked: it names no known invoker");
     if (o.sections == 0) warn("releases nothing: it names no known section");
   }
+  LintConsentAuthority(policy, &out);
   return out;
 }
 

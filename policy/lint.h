@@ -11,7 +11,10 @@ namespace accord::policy {
 
 // Rules that can never match (no sender, no recipient, no section, only the
 // sender as recipient), permits fully shadowed by a forbid, overrides without
-// a justification section or without auditors to receive it.
+// a justification section or without auditors to receive it; and for consent
+// authority: a missing section (nobody may record or read consent), entries
+// naming no known agency, purposes no consent rule rests on, and consent
+// rules whose consent no agency may record.
 std::vector<Diagnostic> Lint(const Policy& policy);
 
 }  // namespace accord::policy

@@ -1,182 +1,30 @@
 #include "policy/loader.h"
 
-#include <algorithm>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "crypto/hash.h"
+#include "policy/internal/compiler.h"
+#include "policy/internal/consent_authority_parser.h"
 #include "policy/names.h"
+#include "policy/yaml_document.h"
 #include "yaml-cpp/yaml.h"
 
 namespace accord::policy {
 namespace {
 
-SourceLocation At(const YAML::Node& n) {
-  const YAML::Mark m = n.Mark();
-  return {m.line + 1, m.column + 1};
-}
-
-// Collects errors and warnings while compiling; the first error aborts.
-class Compiler {
- public:
-  explicit Compiler(std::string source) : source_(std::move(source)) {}
-
-  absl::Status Error(const YAML::Node& n, const std::string& message) const {
-    const SourceLocation at = At(n);
-    return absl::InvalidArgumentError(
-        absl::StrCat(source_, ":", at.line, ":", at.column, ": ", message));
-  }
-  void Warn(const YAML::Node& n, const std::string& message) {
-    warnings_.push_back({At(n), message});
-  }
-
-  absl::Status Keys(const YAML::Node& map, const std::string& what,
-                    const std::set<std::string>& allowed) const {
-    if (!map.IsMap()) return Error(map, absl::StrCat(what, " must be a mapping"));
-    for (const auto& kv : map) {
-      const std::string key = kv.first.as<std::string>();
-      if (allowed.count(key) == 0) {
-        return Error(kv.first, absl::StrCat("unknown key '", key, "' in ", what, " (allowed: ",
-                                            absl::StrJoin(allowed, ", "), ")"));
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  absl::StatusOr<std::string> Scalar(const YAML::Node& n, const std::string& what) const {
-    if (!n.IsScalar()) return Error(n, absl::StrCat(what, " must be a single value"));
-    return n.as<std::string>();
-  }
-
-  absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> List(const YAML::Node& n,
-                                                                        const std::string& what) const {
-    std::vector<std::pair<std::string, YAML::Node>> out;
-    if (n.IsScalar()) {
-      out.emplace_back(n.as<std::string>(), n);
-      return out;
-    }
-    if (!n.IsSequence()) return Error(n, absl::StrCat(what, " must be a list"));
-    for (const YAML::Node& item : n) {
-      if (!item.IsScalar()) return Error(item, absl::StrCat("each entry of ", what, " must be a single value"));
-      out.emplace_back(item.as<std::string>(), item);
-    }
-    return out;
-  }
-
-  std::vector<Diagnostic> TakeWarnings() { return std::move(warnings_); }
-
-  // Unknown reference: a warning, or an error in a forbid rule.
-  absl::Status Unknown(const YAML::Node& n, const std::string& message, bool in_forbid) {
-    if (in_forbid) {
-      return Error(n, absl::StrCat(message, " (a forbid rule must only name known things)"));
-    }
-    Warn(n, message);
-    return absl::OkStatus();
-  }
-
- private:
-  std::string source_;
-  std::vector<Diagnostic> warnings_;
-};
-
-bool IsIdentifier(const std::string& s) {
-  if (s.empty() || !(s[0] >= 'a' && s[0] <= 'z')) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
-}
-
-struct Context {
-  Compiler* c;
-  Policy* policy;
-};
-
-absl::StatusOr<Mask> AgencyMask(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid) {
-  absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n, what);
-  if (!items.ok()) return items.status();
-  Mask m = 0;
-  for (const auto& [id, node] : *items) {
-    const int i = ctx.policy->AgencyIndex(id);
-    if (i < 0) {
-      if (auto s = ctx.c->Unknown(node, absl::StrCat("unknown agency '", id, "' in ", what), in_forbid); !s.ok())
-        return s;
-      continue;
-    }
-    m |= Bit(i);
-  }
-  return m;
-}
-
-absl::StatusOr<Mask> KindMask(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid) {
-  absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n, what);
-  if (!items.ok()) return items.status();
-  Mask m = 0;
-  for (const auto& [name, node] : *items) {
-    std::optional<v1::AgencyKind> kind = AgencyKindFromName(name);
-    if (!kind) return ctx.c->Error(node, absl::StrCat("unknown agency kind '", name, "' in ", what));
-    const Mask of_kind = ctx.policy->AgenciesOfKind(*kind);
-    if (of_kind == 0) {
-      if (auto s = ctx.c->Unknown(node, absl::StrCat("no agency of kind '", name, "' in this partnership (", what, ")"),
-                                  in_forbid);
-          !s.ok())
-        return s;
-    }
-    m |= of_kind;
-  }
-  return m;
-}
-
-absl::StatusOr<Mask> SectionMask(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid) {
-  absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n, what);
-  if (!items.ok()) return items.status();
-  Mask m = 0;
-  for (const auto& [name, node] : *items) {
-    if (name == "all" && in_forbid) return kAll;
-    const int i = ctx.policy->SectionIndex(name);
-    if (i < 0) {
-      if (auto s = ctx.c->Unknown(node, absl::StrCat("unknown section '", name, "' in ", what), in_forbid); !s.ok())
-        return s;
-      continue;
-    }
-    m |= Bit(i);
-  }
-  return m;
-}
-
-absl::StatusOr<Mask> EventMask(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid) {
-  absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n, what);
-  if (!items.ok()) return items.status();
-  Mask m = 0;
-  for (const auto& [name, node] : *items) {
-    std::optional<v1::EventKind> kind = EventKindFromName(name);
-    if (!kind) {
-      if (auto s = ctx.c->Unknown(node, absl::StrCat("unknown event kind '", name, "' in ", what), in_forbid);
-          !s.ok())
-        return s;
-      continue;
-    }
-    m |= Bit(static_cast<int>(*kind));
-  }
-  return m;
-}
-
-absl::StatusOr<Mask> FlagMask(Context& ctx, const YAML::Node& n, const std::string& what) {
-  absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n, what);
-  if (!items.ok()) return items.status();
-  Mask m = 0;
-  for (const auto& [name, node] : *items) {
-    std::optional<v1::Flag> flag = FlagFromName(name);
-    if (!flag) return ctx.c->Error(node, absl::StrCat("unknown flag '", name, "' in ", what,
-                                                      " (flags: ", absl::StrJoin(FlagNames(), ", "), ")"));
-    m |= Bit(static_cast<int>(*flag));
-  }
-  return m;
-}
+using internal::AgencyMask;
+using internal::At;
+using internal::Compiler;
+using internal::Context;
+using internal::EventMask;
+using internal::FlagMask;
+using internal::IsIdentifier;
+using internal::KindMask;
+using internal::SectionMask;
 
 absl::StatusOr<Condition> ParseWhen(Context& ctx, const YAML::Node& n, const std::string& rule, bool in_forbid) {
   Condition when;
@@ -272,10 +120,8 @@ absl::Status ParseRule(Context& ctx, const YAML::Node& n, std::set<std::string>*
   }
   Rule r;
   r.at = At(n);
-  absl::StatusOr<std::string> id = ctx.c->Scalar(n["id"], "id");
+  absl::StatusOr<std::string> id = internal::RuleId(ctx, n["id"], "rule", ids);
   if (!id.ok()) return id.status();
-  if (!IsIdentifier(*id)) return ctx.c->Error(n["id"], absl::StrCat("rule id '", *id, "' must be a lower-case identifier"));
-  if (!ids->insert(*id).second) return ctx.c->Error(n["id"], absl::StrCat("duplicate rule id '", *id, "'"));
   r.id = *id;
   if (n["description"]) r.description = n["description"].as<std::string>();
   absl::StatusOr<std::string> effect = ctx.c->Scalar(n["effect"], "effect");
@@ -352,10 +198,8 @@ absl::Status ParseOverride(Context& ctx, const YAML::Node& n, std::set<std::stri
   }
   OverrideRule o;
   o.at = At(n);
-  absl::StatusOr<std::string> id = ctx.c->Scalar(n["id"], "id");
+  absl::StatusOr<std::string> id = internal::RuleId(ctx, n["id"], "override", ids);
   if (!id.ok()) return id.status();
-  if (!IsIdentifier(*id)) return ctx.c->Error(n["id"], absl::StrCat("override id '", *id, "' must be a lower-case identifier"));
-  if (!ids->insert(*id).second) return ctx.c->Error(n["id"], absl::StrCat("duplicate rule id '", *id, "'"));
   o.id = *id;
   if (n["description"]) o.description = n["description"].as<std::string>();
   const std::string what = absl::StrCat("override '", o.id, "'");
@@ -411,12 +255,17 @@ absl::Status ParseOverride(Context& ctx, const YAML::Node& n, std::set<std::stri
 absl::Status Compile(Context& ctx, const YAML::Node& root) {
   Compiler& c = *ctx.c;
   if (!root.IsMap()) return c.Error(root, "a policy file must be a mapping with version, agencies, sections, rules");
-  if (auto s = c.Keys(root, "the policy", {"version", "name", "agencies", "sections", "rules", "overrides"}); !s.ok())
+  if (auto s = c.Keys(root, "the policy",
+                      {"version", "name", "agencies", "sections", "rules", "overrides", "consent_authority"});
+      !s.ok())
     return s;
   for (const char* key : {"version", "agencies", "sections"}) {
     if (!root[key]) return c.Error(root, absl::StrCat("policy is missing '", key, "'"));
   }
-  if (root["version"].as<std::string>("") != "1") return c.Error(root["version"], "only policy format version 1 is known");
+  // A whole number, so that "1.0" or 4294967297 cannot pass for 1.
+  if (!yaml::ReadInt64(root["version"], c.source(), "version", 1, 1).ok()) {
+    return c.Error(root["version"], "only policy format version 1 is known (write 'version: 1')");
+  }
   PolicyBuilder b(ctx.policy);
   if (root["name"]) b.SetName(root["name"].as<std::string>());
   const YAML::Node agencies = root["agencies"];
@@ -458,7 +307,8 @@ absl::Status Compile(Context& ctx, const YAML::Node& root) {
       if (auto s = ParseOverride(ctx, o, &ids); !s.ok()) return s;
     }
   }
-  return absl::OkStatus();
+  // After the rules: its lint needs to know which purposes they rest on.
+  return internal::ParseConsentAuthority(ctx, root["consent_authority"], &ids);
 }
 
 void Canonical(const YAML::Node& n, std::string* out) {
@@ -499,12 +349,14 @@ void Canonical(const YAML::Node& n, std::string* out) {
 }  // namespace
 
 absl::StatusOr<std::string> CanonicalForm(const std::string& yaml_text) {
+  absl::StatusOr<YAML::Node> root = yaml::Parse(yaml_text, "policy");
+  if (!root.ok()) return root.status();
   try {
     std::string out;
-    Canonical(YAML::Load(yaml_text), &out);
+    Canonical(*root, &out);
     return out;
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
+    return absl::InvalidArgumentError(absl::StrCat("policy:", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
   }
 }
 
@@ -512,8 +364,10 @@ absl::StatusOr<LoadResult> ParsePolicy(const std::string& yaml_text, const std::
   auto policy = std::make_shared<Policy>();
   Compiler compiler(source_name);
   Context ctx{&compiler, policy.get()};
+  absl::StatusOr<YAML::Node> parsed = yaml::Parse(yaml_text, source_name);
+  if (!parsed.ok()) return parsed.status();
   try {
-    const YAML::Node root = YAML::Load(yaml_text);
+    const YAML::Node& root = *parsed;
     if (auto s = Compile(ctx, root); !s.ok()) return s;
     std::string canonical;
     Canonical(root, &canonical);
@@ -526,11 +380,9 @@ absl::StatusOr<LoadResult> ParsePolicy(const std::string& yaml_text, const std::
 }
 
 absl::StatusOr<LoadResult> LoadPolicyFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read policy file ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParsePolicy(text.str(), path);
+  absl::StatusOr<std::string> text = yaml::ReadFile(path, yaml::Limits().max_bytes);
+  if (!text.ok()) return text.status();
+  return ParsePolicy(*text, path);
 }
 
 }  // namespace accord::policy

@@ -85,6 +85,30 @@ struct OverrideRule {
   SourceLocation at;
 };
 
+// Who may record consent (give, refuse or withdraw it) and who may read the
+// consent state the broker holds (docs/policy.md §Consent authority). Default
+// deny; a forbid entry beats any permit.
+enum class ConsentAction { kRecord, kRead };
+
+struct ConsentAuthorityRule {
+  std::string id;
+  std::string description;
+  Effect effect = Effect::kPermit;       // kPermit or kForbid
+  ConsentAction action = ConsentAction::kRecord;
+  Mask agencies = 0;
+  std::set<std::string> purposes;        // empty: every purpose (forbid only)
+  Mask subject_roles = 0;                // bit = SubjectRole; 0: every role (forbid, or read)
+  SourceLocation at;
+};
+
+struct ConsentAuthority {
+  bool present = false;                  // the policy has a consent_authority section
+  SourceLocation at;
+  std::vector<ConsentAuthorityRule> rules;
+  // Purposes consent is recorded for although no consent rule rests on them.
+  std::set<std::string> purposes_without_rules;
+};
+
 class Policy {
  public:
   const std::string& name() const { return name_; }
@@ -94,6 +118,7 @@ class Policy {
   const std::vector<std::string>& sections() const { return sections_; }
   const std::vector<Rule>& rules() const { return rules_; }
   const std::vector<OverrideRule>& overrides() const { return overrides_; }
+  const ConsentAuthority& consent_authority() const { return consent_authority_; }
 
   // -1 when unknown.
   int AgencyIndex(const std::string& id) const;
@@ -108,6 +133,7 @@ class Policy {
   std::vector<std::string> sections_;
   std::vector<Rule> rules_;
   std::vector<OverrideRule> overrides_;
+  ConsentAuthority consent_authority_;
   std::map<std::string, int, std::less<>> agency_index_;
   std::map<std::string, int, std::less<>> section_index_;
 };
@@ -122,6 +148,7 @@ class PolicyBuilder {
   void AddSection(std::string name);
   void AddRule(Rule r) { p_->rules_.push_back(std::move(r)); }
   void AddOverride(OverrideRule o) { p_->overrides_.push_back(std::move(o)); }
+  void SetConsentAuthority(ConsentAuthority a) { p_->consent_authority_ = std::move(a); }
 
  private:
   Policy* p_;

@@ -1,16 +1,22 @@
 #include "policy/scenario.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "policy/explain.h"
 #include "policy/names.h"
+#include "policy/yaml_document.h"
 #include "yaml-cpp/yaml.h"
 
 namespace accord::policy {
 namespace {
+
+// Risk tool scores are small (DASH counts 0-27); anything larger is a typo.
+constexpr int32_t kMaxRiskScore = 1000;
 
 absl::Status Err(const std::string& src, const YAML::Node& n, const std::string& msg) {
   return absl::InvalidArgumentError(absl::StrCat(src, ":", n.Mark().line + 1, ":", n.Mark().column + 1, ": ", msg));
@@ -91,7 +97,13 @@ absl::Status ParseEvent(const std::string& src, const YAML::Node& n, Scenario* s
     std::optional<v1::RiskLevel> l = RiskLevelFromName(level.as<std::string>(""));
     if (!l) return Err(src, level, "risk must be standard, medium, high or very_high");
     h.mutable_risk()->set_level(*l);
-    if (r.IsMap() && r["score"]) h.mutable_risk()->set_score(r["score"].as<int>());
+    if (r.IsMap() && r["score"]) {
+      int32_t score = 0;
+      if (auto s = yaml::ReadInteger<int32_t>(r["score"], src, "risk score", 0, kMaxRiskScore, &score); !s.ok()) {
+        return s;
+      }
+      h.mutable_risk()->set_score(score);
+    }
   }
   for (const std::string& f : Strings(n["flags"])) {
     std::optional<v1::Flag> flag = FlagFromName(f);
@@ -150,12 +162,65 @@ absl::Status ParseEvent(const std::string& src, const YAML::Node& n, Scenario* s
   return absl::OkStatus();
 }
 
+// consent_authority: {agency, action, purpose, subject}; expect: allow|deny; rule.
+absl::StatusOr<TestCase> ParseConsentAuthorityCase(const std::string& src, const YAML::Node& c) {
+  if (auto st = CheckKeys(src, c, {"name", "consent_authority", "expect", "rule"}, "consent-authority case"); !st.ok())
+    return st;
+  if (!c["name"] || !c["expect"]) return Err(src, c, "a consent-authority case needs 'name' and 'expect: allow|deny'");
+  TestCase t;
+  t.name = c["name"].as<std::string>();
+  t.line = c.Mark().line + 1;
+  const YAML::Node q = c["consent_authority"];
+  if (auto st = CheckKeys(src, q, {"agency", "action", "purpose", "subject"}, "consent_authority"); !st.ok()) return st;
+  for (const char* key : {"agency", "action", "purpose"}) {
+    if (!q[key] || !q[key].IsScalar()) return Err(src, q, absl::StrCat("consent_authority needs '", key, "'"));
+  }
+  ConsentAuthorityCase ca;
+  ca.agency = q["agency"].as<std::string>();
+  ca.purpose = q["purpose"].as<std::string>();
+  const std::string action = q["action"].as<std::string>();
+  if (action == "record") {
+    ca.action = ConsentAction::kRecord;
+    if (!q["subject"]) return Err(src, q, "a record question needs 'subject' (victim, perpetrator, child or other)");
+    std::optional<v1::SubjectRole> role = SubjectRoleFromName(q["subject"].as<std::string>(""));
+    if (!role) return Err(src, q["subject"], "subject must be victim, perpetrator, child or other");
+    ca.subject = *role;
+  } else if (action == "read") {
+    ca.action = ConsentAction::kRead;
+    if (q["subject"]) {
+      return Err(src, q["subject"], "a read question has no subject: GetConsent asks by subject_ref and purpose");
+    }
+  } else {
+    return Err(src, q["action"], absl::StrCat("action '", action, "' is not record or read"));
+  }
+  const std::string expect = c["expect"].IsScalar() ? c["expect"].as<std::string>() : "";
+  if (expect != "allow" && expect != "deny") return Err(src, c["expect"], "expect must be 'allow' or 'deny'");
+  ca.expect_allowed = expect == "allow";
+  if (c["rule"]) ca.expect_rule = c["rule"].as<std::string>();
+  t.consent_authority = std::move(ca);
+  return t;
+}
+
+CaseResult RunConsentAuthorityCase(const Evaluator& evaluator, const TestCase& test) {
+  const ConsentAuthorityCase& ca = *test.consent_authority;
+  CaseResult result{test.name, test.line, {}, {}, {}};
+  const ConsentAuthorityDecision d = ca.action == ConsentAction::kRecord
+                                         ? evaluator.MayRecordConsent(ca.agency, ca.purpose, ca.subject)
+                                         : evaluator.MayReadConsent(ca.agency, ca.purpose);
+  const std::string got = ExplainConsentAuthorityDecision(d);
+  if (d.allowed != ca.expect_allowed) {
+    result.failures.push_back(absl::StrCat("expected ", ca.expect_allowed ? "allow" : "deny", ", got ", got));
+  } else if (!ca.expect_rule.empty() && d.rule_id != ca.expect_rule) {
+    result.failures.push_back(absl::StrCat("expected the decision of rule '", ca.expect_rule, "', got ", got));
+  }
+  result.consent_authority = d;
+  return result;
+}
+
 template <typename F>
 absl::Status Guard(const std::string& path, F&& body) {
   try {
     return body();
-  } catch (const YAML::BadFile&) {
-    return absl::NotFoundError(absl::StrCat("cannot read ", path));
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(path, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
   }
@@ -184,7 +249,9 @@ ConsentLookup Scenario::Lookup() const {
 absl::StatusOr<Scenario> ParseScenarioFile(const std::string& path) {
   Scenario sc;
   absl::Status s = Guard(path, [&] {
-    const YAML::Node root = YAML::LoadFile(path);
+    absl::StatusOr<YAML::Node> loaded = yaml::LoadFile(path);
+    if (!loaded.ok()) return loaded.status();
+    const YAML::Node& root = *loaded;
     const YAML::Node event = root["event"] ? root["event"] : root;
     if (auto st = ParseEvent(path, event, &sc); !st.ok()) return st;
     if (root["event"] && root["consent"]) return ParseConsentMap(path, root["consent"], &sc);
@@ -209,14 +276,27 @@ absl::Status AddConsentFlag(const std::string& spec, Scenario* sc) {
 absl::StatusOr<std::vector<TestCase>> ParseTestFile(const std::string& path) {
   std::vector<TestCase> cases;
   absl::Status s = Guard(path, [&]() -> absl::Status {
-    const YAML::Node root = YAML::LoadFile(path);
+    absl::StatusOr<YAML::Node> loaded = yaml::LoadFile(path);
+    if (!loaded.ok()) return loaded.status();
+    const YAML::Node& root = *loaded;
     if (auto st = CheckKeys(path, root, {"cases"}, "test file"); !st.ok()) return st;
     if (!root["cases"] || !root["cases"].IsSequence()) return Err(path, root, "a test file needs a list 'cases'");
     std::set<std::string> names;
     for (const YAML::Node& c : root["cases"]) {
+      if (c.IsMap() && c["consent_authority"]) {
+        absl::StatusOr<TestCase> t = ParseConsentAuthorityCase(path, c);
+        if (!t.ok()) return t.status();
+        if (!names.insert(t->name).second) {
+          return Err(path, c["name"], absl::StrCat("duplicate case name '", t->name, "'"));
+        }
+        cases.push_back(*std::move(t));
+        continue;
+      }
       if (auto st = CheckKeys(path, c, {"name", "event", "consent", "expect", "never", "override"}, "case"); !st.ok())
         return st;
-      if (!c["name"] || !c["event"]) return Err(path, c, "a case needs 'name' and 'event'");
+      if (!c["name"] || !c["event"]) {
+        return Err(path, c, "a case needs 'name' and either 'event' or 'consent_authority'");
+      }
       TestCase t;
       t.name = c["name"].as<std::string>();
       t.line = c.Mark().line + 1;
@@ -259,7 +339,8 @@ absl::StatusOr<std::vector<TestCase>> ParseTestFile(const std::string& path) {
 }
 
 CaseResult RunCase(const Evaluator& evaluator, const TestCase& test) {
-  CaseResult result{test.name, test.line, {}, {}};
+  if (test.consent_authority) return RunConsentAuthorityCase(evaluator, test);
+  CaseResult result{test.name, test.line, {}, {}, {}};
   result.decision = evaluator.Evaluate(test.scenario.header, test.scenario.context, test.scenario.Lookup());
   for (const auto& [agency, e] : test.expect) {
     bool notified = false;

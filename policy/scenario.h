@@ -4,6 +4,7 @@
 #define ACCORD_POLICY_SCENARIO_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,9 +30,22 @@ struct Expectation {
   std::vector<std::string> sections;  // exact set, for kSections
 };
 
+// A consent-authority case: may `agency` record (or read) consent?
+struct ConsentAuthorityCase {
+  std::string agency;
+  ConsentAction action = ConsentAction::kRecord;
+  std::string purpose;
+  v1::SubjectRole subject = v1::SUBJECT_ROLE_UNSPECIFIED;  // record only
+  bool expect_allowed = false;
+  std::string expect_rule;  // the deciding entry (or "default-deny"); empty: not checked
+};
+
+// Either an event (scenario, expect, never, override) or a consent-authority
+// question.
 struct TestCase {
   std::string name;
   int line = 0;
+  std::optional<ConsentAuthorityCase> consent_authority;
   Scenario scenario;
   std::map<std::string, Expectation> expect;
   std::map<std::string, std::vector<std::string>> never;  // agency -> sections never granted
@@ -49,7 +63,8 @@ struct CaseResult {
   std::string name;
   int line = 0;
   std::vector<std::string> failures;
-  v1::Decision decision;
+  v1::Decision decision;                                         // event cases
+  std::optional<ConsentAuthorityDecision> consent_authority;     // consent-authority cases
 };
 
 CaseResult RunCase(const Evaluator& evaluator, const TestCase& test);

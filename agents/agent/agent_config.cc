@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "policy/yaml_document.h"
 #include "yaml-cpp/yaml.h"
 
 namespace accord::agents {
@@ -19,15 +20,14 @@ std::string Resolve(const fs::path& base, const std::string& p) {
 }  // namespace
 
 absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    return absl::NotFoundError(absl::StrCat("cannot read agent config ", path));
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ":", e.mark.line + 1, ":",
-                                                   e.mark.column + 1, ": ", e.msg));
+  absl::StatusOr<YAML::Node> loaded = yaml::LoadFile(path);
+  if (!loaded.ok()) {
+    if (absl::IsNotFound(loaded.status())) {
+      return absl::NotFoundError(absl::StrCat("agent config: ", loaded.status().message()));
+    }
+    return loaded.status();
   }
+  const YAML::Node& root = *loaded;
   if (!root.IsMap()) return absl::InvalidArgumentError(absl::StrCat(path, ": expected a mapping"));
   static const std::set<std::string> kKeys = {"agency", "profile", "partnership", "broker",
                                               "inbox", "outbox", "data", "poll_interval_ms"};
@@ -37,8 +37,7 @@ absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path) {
     for (const auto& kv : root) {
       const std::string key = kv.first.as<std::string>();
       if (kKeys.count(key) == 0) {
-        return absl::InvalidArgumentError(absl::StrCat(path, ":", kv.first.Mark().line + 1,
-                                                       ": unknown key '", key, "'"));
+        return yaml::ErrorAt(path, kv.first, absl::StrCat("unknown key '", key, "'"));
       }
     }
     auto required = [&](const char* key) -> absl::StatusOr<std::string> {
@@ -58,10 +57,10 @@ absl::StatusOr<AgentConfig> LoadAgentConfig(const std::string& path) {
     config.outbox_dir = Resolve(base, root["outbox"].as<std::string>());
     config.data_dir = Resolve(base, root["data"].as<std::string>());
     if (root["poll_interval_ms"]) {
-      const int ms = root["poll_interval_ms"].as<int>();
-      if (ms < 10 || ms > 600000) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(path, ": poll_interval_ms must be between 10 and 600000"));
+      int ms = 0;
+      if (auto s = yaml::ReadInteger<int>(root["poll_interval_ms"], path, "poll_interval_ms", 10, 600000, &ms);
+          !s.ok()) {
+        return s;
       }
       config.poll_interval = absl::Milliseconds(ms);
     }

@@ -105,7 +105,8 @@ TEST(LoaderTest, LintFindsShadowedPermitsAndOverridesWithoutJustification) {
                            "  - id: f\n    effect: forbid\n    to: {kinds: [perpetrator_programme]}\n"
                            "    sections: [victim_contact]\n"
                            "overrides:\n  - id: o\n    invokers: [police]\n    reasons: [risk_to_child]\n"
-                           "    to: {agencies: [victim_services]}\n    sections: [summary]\n    basis: vital_interests\n",
+                           "    to: {agencies: [victim_services]}\n    sections: [summary]\n    basis: vital_interests\n"
+                           "consent_authority: {}\n",
                        "p.yaml");
   ASSERT_TRUE(r.ok()) << r.status();
   auto lint = Lint(*r->policy);
@@ -125,6 +126,80 @@ TEST(LoaderTest, HashIgnoresFormattingButNotMeaning) {
   EXPECT_EQ(a->policy->version(), b->policy->version());
   EXPECT_NE(a->policy->version(), c->policy->version());
   EXPECT_EQ(a->policy->version().size(), 64u);
+}
+
+// The finding: the forbid rules under a second `rules:` key were silently
+// dropped (yaml-cpp keeps both keys and `root["rules"]` finds the first).
+TEST(LoaderTest, ASecondRulesKeyIsRefusedNotIgnored) {
+  const std::string text = std::string(kBase) +
+                           "rules:\n  - id: p\n    effect: permit\n    to: {agencies: [perpetrator_programme]}\n"
+                           "    sections: [victim_contact]\n    basis: public_task\n"
+                           "rules:\n  - id: f\n    effect: forbid\n    to: {kinds: [perpetrator_programme]}\n"
+                           "    sections: [victim_contact]\n";
+  ExpectError(text, "p.yaml:13:1", "duplicate key 'rules' (first at line 7)");
+}
+
+TEST(LoaderTest, DuplicateKeysInsideARuleAreRefused) {
+  ExpectError(std::string(kBase) + "rules:\n  - id: a\n    effect: permit\n"
+                                   "    when:\n      senders: [police]\n      senders: [victim_services]\n"
+                                   "    to: {agencies: [victim_services]}\n    sections: [summary]\n    basis: public_task\n",
+              "p.yaml:12:7", "duplicate key 'senders'");
+  ExpectError(std::string(kBase) + "rules:\n  - id: a\n    effect: permit\n    effect: forbid\n"
+                                   "    to: {agencies: [victim_services]}\n",
+              "p.yaml:10:5", "duplicate key 'effect'");
+  ExpectError("version: 1\nagencies:\n  police: {kind: police}\n  police: {kind: probation}\nsections: [s]\n",
+              "p.yaml:4:3", "duplicate key 'police'");
+}
+
+// 10^8 nodes hidden in an agency's description, which the compiler never
+// reads but the hash visits: refused before either runs.
+std::string AliasBombPolicy() {
+  std::string desc = "{x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]";
+  for (int i = 1; i <= 8; ++i) {
+    desc += ", x" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) desc += (j ? ", *a" : "*a") + std::to_string(i - 1);
+    desc += "]";
+  }
+  return "version: 1\nsections: [summary]\nagencies:\n  police: {kind: police, description: " + desc + "}}\n";
+}
+
+TEST(LoaderTest, AnAliasBombIsRefused) {
+  ExpectError(AliasBombPolicy(), "p.yaml:4:", "expands to more than 200000 nodes");
+  EXPECT_FALSE(CanonicalForm(AliasBombPolicy()).ok());
+}
+
+TEST(LoaderTest, SeveralDocumentsAndHugeFilesAreRefused) {
+  ExpectError(std::string(kBase) + "---\nversion: 1\n", "p.yaml:7:", "more than one YAML document");
+  accord::testing::TempDir dir;
+  const std::string path = dir.Path("big.yaml");
+  { std::ofstream(path) << kBase << "# " << std::string(2u << 20, 'x') << "\n"; }
+  absl::StatusOr<LoadResult> big = LoadPolicyFile(path);
+  ASSERT_FALSE(big.ok());
+  EXPECT_NE(big.status().message().find("allowed for this file"), std::string::npos) << big.status();
+}
+
+TEST(LoaderTest, VersionMustBeTheWholeNumberOne) {
+  for (const char* v : {"4294967297", "1.0", "-1", "one", "[1]"}) {
+    ExpectError(std::string("version: ") + v + "\nagencies: {}\nsections: []\n", "p.yaml:1:10",
+                "only policy format version 1 is known");
+  }
+}
+
+TEST(PolicyHolderTest, AReloadOfAnAliasBombOrDuplicateKeysKeepsThePreviousPolicy) {
+  accord::testing::TempDir dir;
+  const std::string path = dir.Path("policy.yaml");
+  { std::ofstream(path) << kBase; }
+  auto holder = PolicyHolder::Create(path);
+  ASSERT_TRUE(holder.ok()) << holder.status();
+  const std::string before = (*holder)->Version();
+  { std::ofstream(path) << AliasBombPolicy(); }
+  absl::StatusOr<std::string> bomb = (*holder)->Reload();
+  ASSERT_FALSE(bomb.ok());
+  EXPECT_NE(bomb.status().message().find("expands to more than"), std::string::npos) << bomb.status();
+  { std::ofstream(path) << kBase << "rules: []\nrules: []\n"; }
+  EXPECT_FALSE((*holder)->Reload().ok());
+  EXPECT_EQ((*holder)->Version(), before);
+  EXPECT_FALSE(PolicyHolder::Create(path).ok()) << "and the broker cannot start with it";
 }
 
 TEST(PolicyHolderTest, RejectedReloadKeepsThePreviousPolicy) {

@@ -138,6 +138,24 @@ TEST_F(SamplePolicyTest, TheProgrammeNeverReceivesTheVictimsWhereaboutsChildrenO
   EXPECT_EQ(with_victim_contact, 4);  // the check above is not vacuous
 }
 
+// The demo and the agents record these; with consent authority enforced at
+// the broker, each must be one its sender may record, and none one the
+// programme may.
+TEST_F(SamplePolicyTest, EveryConsentRecordIsOneItsSenderMayRecordAndTheProgrammeMayNot) {
+  const policy::Evaluator evaluator(*policy_);
+  int consents = 0;
+  for (const Routed& r : *routed_) {
+    if (r.event.header.kind() != v1::EVENT_KIND_CONSENT_RECORDED) continue;
+    ++consents;
+    const policy::ConsentAuthorityDecision d = evaluator.MayRecordConsent(r.event.header);
+    EXPECT_TRUE(d.allowed) << r.event.source << ": " << d.rule_id << ": " << d.reason;
+    v1::EventHeader as_programme = r.event.header;
+    as_programme.set_sender("perpetrator_programme");
+    EXPECT_EQ(evaluator.MayRecordConsent(as_programme).rule_id, "programme-never-records-consent") << r.event.source;
+  }
+  EXPECT_EQ(consents, 5);
+}
+
 TEST_F(SamplePolicyTest, HighRiskIncidentWithChildrenReachesTheDailyDiscussion) {
   const Routed& r = Record("police", "PPN-250303-0417");
   EXPECT_EQ(Granted(r, "victim_services"), (Sections{"summary", "risk", "detail", "victim_contact"}));

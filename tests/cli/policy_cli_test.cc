@@ -1,0 +1,147 @@
+// `accord policy check|test|explain` as a practitioner runs them: the built
+// binary, exit codes 0 (clean), 1 (warnings or failed cases), 2 (invalid).
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "tests/testing/temp_dir.h"
+
+namespace accord::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+struct Result {
+  int code = -1;
+  std::string output;  // stdout and stderr
+};
+
+std::string Quote(const std::string& s) { return "'" + absl::StrReplaceAll(s, {{"'", "'\\''"}}) + "'"; }
+
+Result Accord(const std::vector<std::string>& args) {
+  std::string command = Quote(ACCORD_BINARY_DIR "/cli/accord");
+  for (const std::string& a : args) absl::StrAppend(&command, " ", Quote(a));
+  absl::StrAppend(&command, " 2>&1");
+  Result r;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return r;
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.output.append(buf, n);
+  const int status = ::pclose(pipe);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+const std::string kPolicy = ACCORD_SOURCE_DIR "/deploy/policies/daily-discussion.yaml";
+const std::string kCases = ACCORD_SOURCE_DIR "/deploy/policies/daily-discussion.cases.yaml";
+
+class PolicyCliTest : public ::testing::Test {
+ protected:
+  std::string Write(const std::string& name, const std::string& text) {
+    const std::string path = dir_.Path(name);
+    std::ofstream(path) << text;
+    return path;
+  }
+  accord::testing::TempDir dir_;
+};
+
+TEST_F(PolicyCliTest, TheExamplePolicyIsCleanAndPassesItsCases) {
+  Result check = Accord({"policy", "check", kPolicy});
+  EXPECT_EQ(check.code, 0) << check.output;
+  EXPECT_THAT(check.output, HasSubstr("5 consent authority entries"));
+  EXPECT_THAT(check.output, HasSubstr("0 warning(s)"));
+  Result test = Accord({"policy", "test", kPolicy, kCases});
+  EXPECT_EQ(test.code, 0) << test.output;
+  EXPECT_THAT(test.output, HasSubstr("PASS  the perpetrator programme may not withdraw the victim's consent"));
+  EXPECT_THAT(test.output, HasSubstr("PASS  the perpetrator programme may not read the victim's consent"));
+  EXPECT_THAT(test.output, HasSubstr(" passed, 0 failed"));
+}
+
+TEST_F(PolicyCliTest, CheckRefusesASecondRulesKey) {
+  std::string text = ReadAll(kPolicy);
+  text.insert(text.find("  # --- What must never happen"), "rules:\n");
+  Result r = Accord({"policy", "check", Write("dup.yaml", text)});
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr(dir_.Path("dup.yaml") + ":"));
+  EXPECT_THAT(r.output, HasSubstr("duplicate key 'rules' (first at line 39)"));
+}
+
+TEST_F(PolicyCliTest, CheckRefusesAnAliasBomb) {
+  std::string desc = "{x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]";
+  for (int i = 1; i <= 8; ++i) {
+    desc += ", x" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) desc += (j ? ", *a" : "*a") + std::to_string(i - 1);
+    desc += "]";
+  }
+  const std::string bomb =
+      "version: 1\nsections: [summary]\nagencies:\n  police: {kind: police, description: " + desc + "}}\n";
+  Result r = Accord({"policy", "check", Write("bomb.yaml", bomb)});
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("expands to more than 200000 nodes"));
+  Result cases = Accord({"policy", "test", kPolicy, Write("bomb-cases.yaml", "cases: " + desc + "}\n")});
+  EXPECT_EQ(cases.code, 2) << cases.output;
+  EXPECT_THAT(cases.output, HasSubstr("expands to more than"));
+}
+
+TEST_F(PolicyCliTest, CheckWarnsWhenNobodyMayRecordConsent) {
+  std::string text = ReadAll(kPolicy);
+  text.erase(text.find("# --- Consent: who may record it"));
+  Result r = Accord({"policy", "check", Write("no-authority.yaml", text)});
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("warning: the policy has no consent_authority section"));
+  EXPECT_THAT(r.output, HasSubstr("0 consent authority entries"));
+}
+
+TEST_F(PolicyCliTest, CheckWarnsAboutAMisspeltPurpose) {
+  std::string text = ReadAll(kPolicy);
+  const std::string from = "purposes: [victim_support, police_safety_marker, programme_partner_support]\n      subjects";
+  ASSERT_NE(text.find(from), std::string::npos);
+  text.replace(text.find(from), from.size(),
+               "purposes: [victim_suport, police_safety_marker, programme_partner_support]\n      subjects");
+  Result r = Accord({"policy", "check", Write("typo.yaml", text)});
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("names purpose 'victim_suport', on which no consent rule rests"));
+  EXPECT_THAT(r.output, HasSubstr("rule 'standard-incident-to-idva-with-consent' rests on consent for victim_support "
+                                  "of the victim, but no consent_authority.record entry lets any agency record it"));
+}
+
+TEST_F(PolicyCliTest, TestReportsAWrongConsentAuthorityExpectation) {
+  const std::string cases = Write("cases.yaml",
+                                  "cases:\n"
+                                  "  - name: the programme withdraws consent\n"
+                                  "    consent_authority: {agency: perpetrator_programme, action: record, "
+                                  "purpose: victim_support, subject: victim}\n"
+                                  "    expect: allow\n");
+  Result r = Accord({"policy", "test", kPolicy, cases});
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("FAIL  the programme withdraws consent  (" + cases + ":2)"));
+  EXPECT_THAT(r.output, HasSubstr("expected allow, got refused by 'programme-never-records-consent'"));
+  EXPECT_THAT(r.output, HasSubstr("0 passed, 1 failed"));
+}
+
+TEST_F(PolicyCliTest, ExplainShowsTheConsentAuthority) {
+  Result r = Accord({"policy", "explain", kPolicy, "--consent-authority"});
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("victim_services          record  victim_support               victim       "
+                                  "idva-records-victim-consent"));
+  EXPECT_THAT(r.output, HasSubstr("perpetrator_programme    read    (every purpose)              -            "
+                                  "programme-never-reads-consent"));
+  EXPECT_THAT(r.output, Not(HasSubstr("perpetrator_programme    record  victim_support")));
+  EXPECT_EQ(Accord({"policy", "explain", kPolicy}).code, 2) << "needs --event or --consent-authority";
+}
+
+}  // namespace
+}  // namespace accord::cli
