@@ -99,6 +99,18 @@ Withheld WithheldWhy(const v1::Decision& d, const std::string& recipient, const 
   return {"default-deny", "rule 'default-deny': no rule releases it"};
 }
 
+// Consent may be recorded only by the agencies the policy's consent_authority
+// names for that purpose and subject role (docs/policy.md).
+absl::Status CheckConsentAuthority(const policy::Evaluator& evaluator, const v1::EventHeader& h) {
+  if (h.kind() != v1::EVENT_KIND_CONSENT_RECORDED) return absl::OkStatus();
+  const policy::ConsentAuthorityDecision d = evaluator.MayRecordConsent(h);
+  if (d.allowed) return absl::OkStatus();
+  return NamingRule(absl::PermissionDeniedError(absl::StrCat("'", h.sender(), "' may not record consent for '",
+                                                             h.consent_statement().purpose(), "': rule '",
+                                                             d.rule_id, "': ", d.reason)),
+                    d.rule_id);
+}
+
 }  // namespace
 
 Exchange::Exchange(BrokerContext ctx)
@@ -115,6 +127,7 @@ absl::StatusOr<v1::SharePlan> Exchange::Plan(const std::string& caller, const st
   if (!h.ParseFromString(header_bytes)) return absl::InvalidArgumentError("header does not parse as an EventHeader");
   if (absl::Status s = CheckHeader(h, caller, ctx_.limits); !s.ok()) return s;
   std::shared_ptr<const policy::Evaluator> evaluator = ctx_.policy->Current();
+  if (absl::Status s = CheckConsentAuthority(*evaluator, h); !s.ok()) return s;
   absl::StatusOr<CaseState> state = ctx_.store->GetCase(h.case_ref());
   if (!state.ok()) return state.status();
   Store* store = ctx_.store;
@@ -306,6 +319,7 @@ absl::StatusOr<v1::Receipt> Exchange::PublishChecked(const std::string& caller, 
   }
   std::shared_ptr<const policy::Evaluator> evaluator = ctx_.policy->Current();
   const std::string& policy_hash = evaluator->policy().version();
+  if (absl::Status s = CheckConsentAuthority(*evaluator, h); !s.ok()) return s;
   if (h.policy_version() != policy_hash) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the policy changed since the plan (sealed for '", h.policy_version().substr(0, 16),
@@ -466,9 +480,16 @@ absl::StatusOr<v1::Receipt> Exchange::PublishChecked(const std::string& caller, 
 
 absl::StatusOr<v1::ConsentStatus> Exchange::ReadConsent(const std::string& caller,
                                                         const v1::GetConsentRequest& request) {
-  (void)caller;
-  if (!ValidPseudonym(request.subject_ref()) || request.purpose().empty()) {
-    return absl::InvalidArgumentError("GetConsent needs a 64-hex-digit subject_ref and a purpose");
+  if (!ValidPseudonym(request.subject_ref()) || request.purpose().empty() ||
+      request.purpose().size() > kMaxNameBytes) {
+    return absl::InvalidArgumentError("GetConsent needs a 64-hex-digit subject_ref and a purpose of at most 64 bytes");
+  }
+  const policy::ConsentAuthorityDecision may = ctx_.policy->Current()->MayReadConsent(caller, request.purpose());
+  if (!may.allowed) {
+    return NamingRule(absl::PermissionDeniedError(absl::StrCat("'", caller, "' may not read consent for '",
+                                                               request.purpose(), "': rule '", may.rule_id,
+                                                               "': ", may.reason)),
+                      may.rule_id);
   }
   absl::StatusOr<std::optional<v1::ConsentStatus>> c =
       ctx_.store->GetConsent(request.subject_ref(), request.purpose());

@@ -32,7 +32,6 @@ struct Refusal {
   std::vector<std::string> rule_ids;
   uint64_t queue_sequence = 0;      // ack
   std::string subject_ref;          // get_consent
-  std::string purpose;              // get_consent
 };
 
 // Attaches the id of the policy rule behind a refusal to the status, for the

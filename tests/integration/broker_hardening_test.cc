@@ -263,6 +263,63 @@ TEST_F(BrokerHardeningTest, IdleStreamsDoNotMultiplyDeliveryRecords) {
   }
 }
 
+TEST_F(BrokerHardeningTest, OnlyTheAgenciesThePolicyNamesMayRecordOrReadConsent) {
+  const std::string victim = "Evans|Amy|1994-09-09";
+  ASSERT_TRUE(RecordConsent("victim_services", "victim_services-consent-1", victim, "victim_support",
+                            v1::CONSENT_STATE_GIVEN)
+                  .ok());
+  // The perpetrator programme tries to withdraw the victim's consent.
+  absl::StatusOr<v1::ReceiptBody> withdrawn = RecordConsent(
+      "perpetrator_programme", "perpetrator_programme-consent-1", victim, "victim_support",
+      v1::CONSENT_STATE_WITHDRAWN);
+  EXPECT_EQ(withdrawn.status().code(), absl::StatusCode::kPermissionDenied) << withdrawn.status();
+  EXPECT_NE(withdrawn.status().message().find("programme-never-records-consent"), std::string::npos)
+      << withdrawn.status();
+  // Police may not record it either (default deny), nor the IDVA for the perpetrator.
+  EXPECT_EQ(RecordConsent("police", "police-consent-1", victim, "victim_support", v1::CONSENT_STATE_REFUSED)
+                .status()
+                .code(),
+            absl::StatusCode::kPermissionDenied);
+  // The IDVA still receives her standard-risk incidents: her consent stands.
+  TestEvent e = Incident("police-medium-after");
+  e.risk = v1::RISK_LEVEL_MEDIUM;
+  e.victim = victim;
+  e.sections = {"summary", "risk"};
+  ASSERT_TRUE(Publish("police", e).ok());
+  EXPECT_EQ(Receive("victim_services", 1, absl::Seconds(5)).size(), 1u) << "consent given still holds";
+
+  auto read = [&](const std::string& agency) {
+    auto stub = v1::ConsentService::NewStub(Client(agency).channel());
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    v1::GetConsentRequest req;
+    req.set_subject_ref(Pseudonym(victim));
+    req.set_purpose("victim_support");
+    v1::ConsentStatus status;
+    grpc::Status s = stub->GetConsent(&ctx, req, &status);
+    return std::make_pair(s, status);
+  };
+  auto [programme, hidden] = read("perpetrator_programme");
+  EXPECT_EQ(programme.error_code(), grpc::StatusCode::PERMISSION_DENIED) << programme.error_message();
+  EXPECT_NE(programme.error_message().find("programme-never-reads-consent"), std::string::npos);
+  EXPECT_EQ(hidden.state(), v1::CONSENT_STATE_UNSPECIFIED);
+  auto [police, shown] = read("police");
+  ASSERT_TRUE(police.ok()) << police.error_message();
+  EXPECT_EQ(shown.state(), v1::CONSENT_STATE_GIVEN);
+
+  // Each refusal is audited with the rule that refused it.
+  std::vector<v1::AuditRecord> refused = Records(v1::AUDIT_ACTION_REJECTED);
+  ASSERT_EQ(refused.size(), 3u);
+  EXPECT_EQ(refused[0].actor_agency(), "perpetrator_programme");
+  EXPECT_EQ(refused[0].refused_call(), "plan_share") << "refused when it asked for a plan";
+  ASSERT_EQ(refused[0].rule_ids_size(), 1);
+  EXPECT_EQ(refused[0].rule_ids(0), "programme-never-records-consent");
+  EXPECT_EQ(refused[1].actor_agency(), "police");
+  EXPECT_EQ(refused[1].rule_ids(0), "default-deny");
+  EXPECT_EQ(refused[2].refused_call(), "get_consent");
+  EXPECT_EQ(refused[2].rule_ids(0), "programme-never-reads-consent");
+}
+
 TEST_F(BrokerHardeningTest, TheAgentSetsAsideWhatTheBrokerRefusesAndGoesOn) {
   absl::StatusOr<std::unique_ptr<agents::Outbox>> outbox = agents::Outbox::Open(tmp_.Path("outbox"));
   ASSERT_TRUE(outbox.ok()) << outbox.status();
