@@ -3,11 +3,12 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "crypto/pseudonym.h"
+#include "crypto/utf8.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
 #include "policy/yaml_document.h"
@@ -26,13 +27,55 @@ std::string StripSource(const absl::Status& s) {
   return at == std::string::npos ? message : message.substr(at + 2);
 }
 
+// Every key and value is text for a protobuf string or a pseudonym: UTF-8 only.
+absl::Status CheckUtf8(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Scalar:
+      if (auto s = crypto::CheckUtf8(n.Scalar(), "the text"); !s.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(Where(n), ": ", s.message(), ": save the file as UTF-8"));
+      }
+      return absl::OkStatus();
+    case YAML::NodeType::Sequence:
+      for (const YAML::Node& v : n) {
+        if (auto s = CheckUtf8(v); !s.ok()) return s;
+      }
+      return absl::OkStatus();
+    case YAML::NodeType::Map:
+      for (const auto& kv : n) {
+        if (auto s = CheckUtf8(kv.first); !s.ok()) return s;
+        if (auto s = CheckUtf8(kv.second); !s.ok()) return s;
+      }
+      return absl::OkStatus();
+    default:
+      return absl::OkStatus();
+  }
+}
+
+// The contents of a JSON string: the UTF-8 text as it is, with the quote, the
+// backslash and control characters escaped. (C escapes such as the octal
+// \303\242 of "â" are not JSON; protobuf's parser read them as "303242".)
+std::string JsonEscape(const std::string& s) {
+  std::string out;
+  for (const char c : s) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(c));
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 // YAML → JSON, so that protobuf's JSON parser can fill a section message.
 std::string ToJson(const YAML::Node& n) {
   switch (n.Type()) {
     case YAML::NodeType::Map: {
       std::vector<std::string> items;
       for (const auto& kv : n) {
-        items.push_back(absl::StrCat("\"", absl::CEscape(kv.first.as<std::string>()), "\":", ToJson(kv.second)));
+        items.push_back(absl::StrCat("\"", JsonEscape(kv.first.as<std::string>()), "\":", ToJson(kv.second)));
       }
       return absl::StrCat("{", absl::StrJoin(items, ","), "}");
     }
@@ -46,7 +89,7 @@ std::string ToJson(const YAML::Node& n) {
       // must be bare.
       const std::string s = n.as<std::string>();
       if (n.Tag() != "!" && (s == "true" || s == "false")) return s;
-      return absl::StrCat("\"", absl::CEscape(s), "\"");
+      return absl::StrCat("\"", JsonEscape(s), "\"");
     }
     default:
       return "null";
@@ -196,6 +239,7 @@ absl::StatusOr<EventFile> LoadEventFile(const std::string& path, const std::stri
     if (!loaded.ok()) return loaded.status();
     const YAML::Node& root = *loaded;
     if (!root.IsMap()) return absl::InvalidArgumentError(absl::StrCat(path, ": expected a mapping"));
+    if (auto s = CheckUtf8(root); !s.ok()) return absl::Status(s.code(), absl::StrCat(path, ": ", s.message()));
     if (auto s = ParseHeader(root, linkage_key, &out.header); !s.ok()) {
       return absl::Status(s.code(), absl::StrCat(path, ": ", s.message()));
     }

@@ -1,100 +1,91 @@
 #include "crypto/pseudonym.h"
 
 #include <sodium.h>
-
-#include <cstdint>
-#include <optional>
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "crypto/hash.h"
+#include "crypto/utf8.h"
 
 namespace accord::crypto {
 namespace {
 
-// Decodes one UTF-8 code point at s[*i], advancing *i; nullopt if invalid.
-std::optional<char32_t> DecodeUtf8(std::string_view s, std::size_t* i) {
-  const auto b0 = static_cast<unsigned char>(s[*i]);
-  int len = b0 < 0x80 ? 1 : (b0 >> 5) == 0x6 ? 2 : (b0 >> 4) == 0xe ? 3 : (b0 >> 3) == 0x1e ? 4 : 0;
-  if (len == 0 || *i + static_cast<std::size_t>(len) > s.size()) return std::nullopt;
-  char32_t cp = len == 1 ? b0 : len == 2 ? (b0 & 0x1f) : len == 3 ? (b0 & 0x0f) : (b0 & 0x07);
-  for (int k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[*i + static_cast<std::size_t>(k)]);
-    if ((b & 0xc0) != 0x80) return std::nullopt;
-    cp = (cp << 6) | (b & 0x3f);
-  }
-  static constexpr char32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return std::nullopt;
-  *i += static_cast<std::size_t>(len);
-  return cp;
+// The White_Space property (PropList.txt): trimmed at both ends of a name.
+bool IsWhiteSpace(char32_t cp) {
+  return cp == ' ' || (cp >= 0x09 && cp <= 0x0d) || cp == 0x85 || cp == 0xa0 || cp == 0x1680 ||
+         (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 || cp == 0x202f ||
+         cp == 0x205f || cp == 0x3000;
 }
 
-void EncodeUtf8(char32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xc0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xe0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else {
-    out->push_back(static_cast<char>(0xf0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+std::string CodePoint(char32_t cp) { return absl::StrFormat("U+%04X", static_cast<uint32_t>(cp)); }
+
+// Why `cp` may not appear in a name (after trimming), or "" if it may.
+std::string Refusal(char32_t cp) {
+  if (cp == '|') return "contains '|', the separator of the hashed form";
+  const auto c = static_cast<UChar32>(cp);
+  switch (u_charType(c)) {
+    case U_CONTROL_CHAR:
+    case U_LINE_SEPARATOR:
+    case U_PARAGRAPH_SEPARATOR:
+      return absl::StrCat("contains a control character or line break (", CodePoint(cp), ")");
+    case U_FORMAT_CHAR:
+      // Zero-width (non-)joiners shape some scripts' spelling; every other
+      // format character is invisible and would silently split a person.
+      if (cp == 0x200c || cp == 0x200d) return "";
+      return absl::StrCat("contains ", CodePoint(cp), ", an invisible format character: remove it");
+    case U_UNASSIGNED:
+      return absl::StrCat("contains ", CodePoint(cp), ", which is not a character in Unicode ",
+                          PseudonymUnicodeVersion());
+    default:
+      return "";
   }
 }
 
-char32_t ToLower(char32_t cp) {
-  if (cp >= 'A' && cp <= 'Z') return cp + 32;
-  if (cp >= 0xc0 && cp <= 0xde && cp != 0xd7) return cp + 32;  // Latin-1 Supplement
-  if (cp >= 0x100 && cp <= 0x137 && cp % 2 == 0) return cp + 1;  // Latin Extended-A
-  if (cp >= 0x139 && cp <= 0x148 && cp % 2 == 1) return cp + 1;
-  if (cp >= 0x14a && cp <= 0x177 && cp % 2 == 0) return cp + 1;
-  if (cp == 0x178) return 0xff;
-  if (cp >= 0x179 && cp <= 0x17e && cp % 2 == 1) return cp + 1;
-  return cp;
+absl::Status IcuError(UErrorCode code) {
+  return absl::InternalError(absl::StrCat("Unicode normalisation failed: ICU error ", u_errorName(code)));
 }
 
-bool IsSpace(char32_t cp) {
-  return cp == ' ' || (cp >= 0x09 && cp <= 0x0d) || cp == 0x85 || cp == 0xa0 ||
-         cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 ||
-         cp == 0x202f || cp == 0x205f || cp == 0x3000;
-}
-
-absl::StatusOr<std::string> NormaliseName(std::string_view what, std::string_view name) {
-  std::u32string cps;
-  for (std::size_t i = 0; i < name.size();) {
-    std::optional<char32_t> cp = DecodeUtf8(name, &i);
-    if (!cp) return absl::InvalidArgumentError(absl::StrCat(std::string(what), " is not valid UTF-8"));
-    cps.push_back(*cp);
-  }
-  std::size_t begin = 0, end = cps.size();
-  while (begin < end && IsSpace(cps[begin])) ++begin;
-  while (end > begin && IsSpace(cps[end - 1])) --end;
-  if (begin == end) return absl::InvalidArgumentError(absl::StrCat(std::string(what), " is empty"));
-  std::string out;
+absl::StatusOr<std::string> NormaliseName(const std::string& what, std::string_view name) {
+  absl::StatusOr<std::u32string> cps = DecodeUtf8(name, what);
+  if (!cps.ok()) return cps.status();
+  std::size_t begin = 0, end = cps->size();
+  while (begin < end && IsWhiteSpace((*cps)[begin])) ++begin;
+  while (end > begin && IsWhiteSpace((*cps)[end - 1])) --end;
+  if (begin == end) return absl::InvalidArgumentError(absl::StrCat(what, " is empty"));
+  icu::UnicodeString text;
   for (std::size_t k = begin; k < end; ++k) {
-    const char32_t cp = cps[k];
-    if (cp == '|') {
-      return absl::InvalidArgumentError(absl::StrCat(std::string(what), " contains '|'"));
+    const char32_t cp = (*cps)[k];
+    if (std::string why = Refusal(cp); !why.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(what, " ", why));
     }
-    if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(std::string(what), " contains a control character"));
-    }
-    if (cp >= 0x300 && cp <= 0x36f) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          std::string(what), " contains a combining accent: give it in composed (NFC) form"));
-    }
-    EncodeUtf8(ToLower(cp), &out);
+    const bool space = u_charType(static_cast<UChar32>(cp)) == U_SPACE_SEPARATOR;
+    text.append(static_cast<UChar32>(space ? U' ' : cp));
   }
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(status);
+  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
+  if (U_FAILURE(status)) return IcuError(status);
+  icu::UnicodeString folded = nfd->normalize(text, status);
+  if (U_FAILURE(status)) return IcuError(status);
+  folded.foldCase(U_FOLD_CASE_DEFAULT);
+  const icu::UnicodeString composed = nfc->normalize(folded, status);
+  if (U_FAILURE(status)) return IcuError(status);
+  std::string out;
+  composed.toUTF8String(out);
   return out;
 }
 
 }  // namespace
+
+std::string PseudonymUnicodeVersion() {
+  UVersionInfo v;
+  u_getUnicodeVersion(v);
+  return absl::StrCat(v[0], ".", v[1]);
+}
 
 absl::StatusOr<std::string> NormaliseIdentity(std::string_view family, std::string_view given,
                                               std::string_view dob) {

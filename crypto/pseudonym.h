@@ -14,10 +14,11 @@ namespace accord::crypto {
 
 inline constexpr std::size_t kLinkageKeyBytes = 32;
 
-// Trims Unicode white space at both ends, lower-cases (ASCII, Latin-1
-// Supplement, Latin Extended-A), and rejects invalid UTF-8, '|' and control
-// characters, and decomposed accents (input must already be NFC; see
-// docs/protocol.md). `dob` must be a real calendar date YYYY-MM-DD.
+// docs/protocol.md §4, exactly: each name is trimmed of White_Space at both
+// ends, its inner space separators become U+0020, and it is put through
+// NFC(full case fold(NFD(name))), Unicode's canonical caseless form. Refuses
+// invalid UTF-8, '|', control and invisible format characters, and code
+// points unassigned in ICU's Unicode version. `dob`: a real date YYYY-MM-DD.
 absl::StatusOr<std::string> NormaliseIdentity(std::string_view family, std::string_view given,
                                               std::string_view dob);
 
@@ -25,6 +26,9 @@ absl::StatusOr<std::string> NormaliseIdentity(std::string_view family, std::stri
 absl::StatusOr<std::string> SubjectPseudonym(const SecretBytes& linkage_key,
                                              std::string_view family, std::string_view given,
                                              std::string_view dob);
+
+// The Unicode version normalisation uses ("15.0" with Debian 12's ICU 72).
+std::string PseudonymUnicodeVersion();
 
 SecretBytes GenerateLinkageKey();
 

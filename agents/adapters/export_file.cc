@@ -12,30 +12,19 @@
 #include "absl/strings/strip.h"
 #include "agents/adapters/csv_reader.h"
 #include "agents/adapters/jsonl_reader.h"
+#include "crypto/utf8.h"
 
 namespace accord::agents {
 namespace {
 
 namespace fs = std::filesystem;
 
-// Section plaintexts are protobuf strings, which must be UTF-8.
-bool IsUtf8(absl::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    const int len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xe ? 3 : (b >> 3) == 0x1e ? 4 : 0;
-    if (len == 0 || i + static_cast<std::size_t>(len) > s.size()) return false;
-    uint32_t cp = len == 1 ? b : len == 2 ? (b & 0x1fu) : len == 3 ? (b & 0x0fu) : (b & 0x07u);
-    for (int k = 1; k < len; ++k) {
-      const auto c = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
-      if ((c & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (c & 0x3fu);
-    }
-    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += static_cast<std::size_t>(len);
-  }
-  return true;
+// Section plaintexts are protobuf strings, which must be UTF-8; the reason
+// says where the first bad byte is, to find it in the export.
+std::string Utf8Problem(absl::string_view raw) {
+  const std::optional<std::size_t> at = crypto::FindInvalidUtf8(std::string_view(raw.data(), raw.size()));
+  if (!at) return "";
+  return absl::StrCat("not valid UTF-8 at byte ", *at + 1, " of the row (export the file as UTF-8)");
 }
 
 absl::StatusOr<std::string> ReadWhole(const std::string& path) {
@@ -103,8 +92,8 @@ absl::StatusOr<std::vector<Row>> ReadCsv(absl::string_view text, const std::stri
     row.raw = std::move(rec.raw);
     if (!rec.error.ok()) {
       row.error = absl::StrCat("unparsable CSV: ", rec.error.message());
-    } else if (!IsUtf8(row.raw)) {
-      row.error = "not valid UTF-8 (export the file as UTF-8)";
+    } else if (std::string bad = Utf8Problem(row.raw); !bad.empty()) {
+      row.error = std::move(bad);
     } else if (rec.fields.size() != columns->size()) {
       row.error = absl::StrCat("has ", rec.fields.size(), " fields, the header has ", columns->size());
     } else {
@@ -122,8 +111,8 @@ std::vector<Row> ReadJsonLines(absl::string_view text, const std::string& file, 
   std::vector<Row> rows = ParseJsonLines(text, file);
   for (Row& row : rows) {
     if (!row.error.empty()) continue;
-    if (!IsUtf8(row.raw)) {
-      row.error = "not valid UTF-8 (export the file as UTF-8)";
+    if (std::string bad = Utf8Problem(row.raw); !bad.empty()) {
+      row.error = std::move(bad);
       row.fields.clear();
       continue;
     }

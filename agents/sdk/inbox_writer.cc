@@ -7,13 +7,13 @@
 #include <cstring>
 #include <filesystem>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "crypto/hash.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
+#include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace accord::agents {
@@ -29,7 +29,13 @@ std::string MessageJson(const google::protobuf::Message& m) {
   return out;
 }
 
-std::string Quote(const std::string& s) { return absl::StrCat("\"", absl::CEscape(s), "\""); }
+// A JSON string escaped as protobuf escapes the header's strings: UTF-8 kept
+// as it is (C escapes such as \303\242 for "â" would not be JSON).
+std::string Quote(const std::string& s) {
+  google::protobuf::Value v;
+  v.set_string_value(s);
+  return MessageJson(v);
+}
 
 // Decodes a section by its content type; only accord.v1 messages are accepted.
 std::string SectionJson(const crypto::OpenedSection& s) {

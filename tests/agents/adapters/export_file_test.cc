@@ -66,8 +66,34 @@ TEST_F(ExportFileTest, RecordProblemsStayOnTheirRow) {
   ASSERT_EQ(rows->size(), 4u);
   EXPECT_THAT((*rows)[0].error, HasSubstr("has 3 fields, the header has 2"));
   EXPECT_THAT((*rows)[1].error, HasSubstr("unparsable CSV"));
-  EXPECT_THAT((*rows)[2].error, HasSubstr("not valid UTF-8"));
+  EXPECT_THAT((*rows)[2].error, HasSubstr("not valid UTF-8 at byte 3 of the row"));
   EXPECT_TRUE((*rows)[3].error.empty());
+}
+
+// Text in any script comes through both readers byte for byte; JSON escapes
+// (a surrogate pair included) are decoded, and what is not text is refused.
+TEST_F(ExportFileTest, Utf8TextIsReadAsWritten) {
+  const std::string notes = "Siân Ó Súilleabháin; Олександр Шевченко; Tŷ Ŵyn 🙂";
+  auto csv = ReadExport(Write("u.csv", "record_id,record_type,notes\nR1,incident,\"" + notes + "\"\n"
+                                       "R2,incident,Si\xe2n\n"),
+                        kSchema);
+  ASSERT_TRUE(csv.ok()) << csv.status();
+  ASSERT_EQ(csv->size(), 2u);
+  EXPECT_EQ((*csv)[0].fields.at("notes"), notes);
+  EXPECT_THAT((*csv)[1].error, HasSubstr("not valid UTF-8 at byte 15 of the row"));  // Latin-1 â
+  auto jsonl = ReadExport(
+      Write("u.jsonl",
+            "{\"record_id\": \"R1\", \"record_type\": \"x\", \"notes\": \"" + notes + "\"}\n"
+            "{\"record_id\": \"R2\", \"record_type\": \"x\", \"notes\": \"Si\\u00e2n \\ud83d\\ude42\"}\n"
+            "{\"record_id\": \"R3\", \"record_type\": \"x\", \"notes\": \"\\ud800\"}\n"
+            "{\"record_id\": \"R4\", \"record_type\": \"x\", \"notes\": \"Si\xe2n\"}\n"),
+      kSchema);
+  ASSERT_TRUE(jsonl.ok()) << jsonl.status();
+  ASSERT_EQ(jsonl->size(), 4u);
+  EXPECT_EQ((*jsonl)[0].fields.at("notes"), notes);
+  EXPECT_EQ((*jsonl)[1].fields.at("notes"), "Siân 🙂");
+  EXPECT_THAT((*jsonl)[2].error, HasSubstr("not a JSON object"));  // a lone surrogate is no text
+  EXPECT_FALSE((*jsonl)[3].error.empty());
 }
 
 TEST_F(ExportFileTest, ReadsFlatJsonLines) {

@@ -4,10 +4,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 
+#include "absl/strings/str_replace.h"
 #include "tests/agents/adapters/sample_support.h"
+#include "tests/testing/temp_dir.h"
 
 namespace accord::agents {
 namespace {
@@ -82,6 +86,69 @@ TEST(HouseholdLinkageTest, MappingNeedsAValidLinkageKeyAndAgency) {
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ((*mapper)->MapFile(file, {"Police HQ", &LinkageKey()}).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// The household again, with the names in Irish, Ukrainian and Welsh, written
+// by the police in capitals with combining accents (CSV, raw UTF-8) and by
+// the programme in mixed case, composed, as JSON \u escapes: one person,
+// one pseudonym, one case.
+TEST(HouseholdLinkageTest, NamesWrittenDifferentlyByEachAgencyStillLink) {
+  accord::testing::TempDir tmp;
+  auto rewrite = [&](const std::string& profile, const std::string& file,
+                     const std::vector<std::pair<absl::string_view, absl::string_view>>& names) {
+    std::ifstream in(kSamples + profile + "/" + file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string path = tmp.Path(file);
+    std::ofstream(path, std::ios::binary) << absl::StrReplaceAll(text.str(), names);
+    auto mapper = MakeMapper(profile);
+    EXPECT_TRUE(mapper.ok());
+    absl::StatusOr<MapResult> result = (*mapper)->MapFile(path, {profile, &LinkageKey()});
+    EXPECT_TRUE(result.ok()) << result.status();
+    EXPECT_TRUE(result->rejects.empty()) << profile << ": " << result->rejects.front().reason;
+    return *std::move(result);
+  };
+  const MapResult police = rewrite("police", "incidents.csv",
+                                   {{"Morgan", "O\u0301 SU\u0301ILLEABHA\u0301IN"},
+                                    {"Carys", "SIA\u0302N"},
+                                    {"Price", "\u0428\u0415\u0412\u0427\u0415\u041D\u041A\u041E"},
+                                    {"Daniel", "\u041E\u041B\u0415\u041A\u0421\u0410\u041D\u0414\u0420"},
+                                    {"Ffion", "W\u0302YN"},
+                                    {"Osian", "RH\u0176S"}});
+  const MapResult programme = rewrite("perpetrator_programme", "up2u.jsonl",
+                                      {{"Morgan", "\\u00d3 S\\u00failleabh\\u00e1in"},
+                                       {"Carys", "Si\\u00e2n"},
+                                       {"Price", "\\u0428\\u0435\\u0432\\u0447\\u0435\\u043d\\u043a\\u043e"},
+                                       {"Daniel", "\\u041e\\u043b\\u0435\\u043a\\u0441\\u0430\\u043d\\u0434\\u0440"},
+                                       {"Ffion", "\\u0175yn"},
+                                       {"Osian", "Rh\\u0177s"}});
+  const std::string victim = Pseudonym("\u00D3 S\u00FAilleabh\u00E1in", "Si\u00E2n", kCarys.dob);
+  const std::string perpetrator = Pseudonym("\u0428\u0435\u0432\u0447\u0435\u043D\u043A\u043E",
+                                            "\u041E\u043B\u0435\u043A\u0441\u0430\u043D\u0434\u0440", kDaniel.dob);
+  const std::set<std::string> children = {
+      Pseudonym("\u0428\u0435\u0432\u0447\u0435\u043D\u043A\u043E", "\u0175yn", kFfion.dob),
+      Pseudonym("\u0428\u0435\u0432\u0447\u0435\u043D\u043A\u043E", "Rh\u0177s", kOsian.dob)};
+  int linked = 0;
+  for (const MapResult* result : {&police, &programme}) {
+    for (const MappedEvent& e : result->events) {
+      if (SubjectRef(e, v1::SUBJECT_ROLE_VICTIM) != victim) continue;
+      ++linked;
+      EXPECT_EQ(e.header.case_ref(), "case-" + victim.substr(0, 16)) << e.source;
+      EXPECT_EQ(SubjectRef(e, v1::SUBJECT_ROLE_PERPETRATOR), perpetrator) << e.source;
+      std::set<std::string> got;
+      for (const v1::SubjectRef& s : e.header.subjects()) {
+        if (s.role() == v1::SUBJECT_ROLE_CHILD) got.insert(s.ref());
+      }
+      EXPECT_EQ(got, children) << e.source;
+    }
+  }
+  // As many as with the names in ASCII (HouseholdLinkageTest above).
+  int expected = 0;
+  for (const MapResult& r : {MapSample("police", "incidents.csv"), MapSample("perpetrator_programme", "up2u.jsonl")}) {
+    for (const MappedEvent& e : r.events) expected += SubjectRef(e, v1::SUBJECT_ROLE_VICTIM) == kCarys.ref();
+  }
+  EXPECT_GT(expected, 2);
+  EXPECT_EQ(linked, expected) << "every event about the household, from both agencies";
 }
 
 }  // namespace
