@@ -82,7 +82,7 @@ class BrokerYamlTest : public BrokerTest {
 };
 
 TEST_F(BrokerYamlTest, APolicyWithASecondRulesKeyIsRefusedOnReloadAndTheForbidsStay) {
-  const v1::SharePlan before = StrategyOverridePlan("probe-1");
+  const v1::SharePlan before = StrategyOverridePlan("childrens_services-probe-1");
   ASSERT_TRUE(before.decision().override_used());
   ASSERT_FALSE(ProgrammeGetsVictimContact(before));
 
@@ -100,7 +100,7 @@ TEST_F(BrokerYamlTest, APolicyWithASecondRulesKeyIsRefusedOnReloadAndTheForbidsS
   EXPECT_EQ(admin.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(admin.error_message().find("duplicate key 'rules'"), std::string::npos) << admin.error_message();
 
-  const v1::SharePlan after = StrategyOverridePlan("probe-2");
+  const v1::SharePlan after = StrategyOverridePlan("childrens_services-probe-2");
   EXPECT_EQ(after.policy_version(), before.policy_version()) << "the old policy stays in force";
   EXPECT_FALSE(ProgrammeGetsVictimContact(after)) << "the forbid rules were dropped";
 }
