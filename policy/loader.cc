@@ -23,7 +23,6 @@ using internal::Context;
 using internal::EventMask;
 using internal::FlagMask;
 using internal::IsIdentifier;
-using internal::KindMask;
 using internal::SectionMask;
 
 absl::StatusOr<Condition> ParseWhen(Context& ctx, const YAML::Node& n, const std::string& rule, bool in_forbid) {
@@ -34,17 +33,9 @@ absl::StatusOr<Condition> ParseWhen(Context& ctx, const YAML::Node& n, const std
       !s.ok())
     return s;
   if (n["senders"] || n["sender_kinds"]) {
-    when.senders = 0;
-    if (n["senders"]) {
-      absl::StatusOr<Mask> m = AgencyMask(ctx, n["senders"], what + " senders", in_forbid);
-      if (!m.ok()) return m.status();
-      when.senders |= *m;
-    }
-    if (n["sender_kinds"]) {
-      absl::StatusOr<Mask> m = KindMask(ctx, n["sender_kinds"], what + " sender_kinds", in_forbid);
-      if (!m.ok()) return m.status();
-      when.senders |= *m;
-    }
+    absl::StatusOr<Mask> m = internal::AgenciesByIdAndKind(ctx, n, "senders", "sender_kinds", what, in_forbid);
+    if (!m.ok()) return m.status();
+    when.senders = *m;
   }
   if (n["events"]) {
     absl::StatusOr<Mask> m = EventMask(ctx, n["events"], what + " events", in_forbid);
@@ -77,16 +68,9 @@ absl::StatusOr<Condition> ParseWhen(Context& ctx, const YAML::Node& n, const std
 absl::StatusOr<Targets> ParseTargets(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid) {
   Targets t;
   if (auto s = ctx.c->Keys(n, what, {"agencies", "kinds", "relations"}); !s.ok()) return s;
-  if (n["agencies"]) {
-    absl::StatusOr<Mask> m = AgencyMask(ctx, n["agencies"], what + " agencies", in_forbid);
-    if (!m.ok()) return m.status();
-    t.agencies |= *m;
-  }
-  if (n["kinds"]) {
-    absl::StatusOr<Mask> m = KindMask(ctx, n["kinds"], what + " kinds", in_forbid);
-    if (!m.ok()) return m.status();
-    t.agencies |= *m;
-  }
+  absl::StatusOr<Mask> agencies = internal::AgenciesByIdAndKind(ctx, n, "agencies", "kinds", what, in_forbid);
+  if (!agencies.ok()) return agencies.status();
+  t.agencies = *agencies;
   if (n["relations"]) {
     absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n["relations"], what);
     if (!items.ok()) return items.status();
@@ -203,16 +187,9 @@ absl::Status ParseOverride(Context& ctx, const YAML::Node& n, std::set<std::stri
   o.id = *id;
   if (n["description"]) o.description = n["description"].as<std::string>();
   const std::string what = absl::StrCat("override '", o.id, "'");
-  if (n["invokers"]) {
-    absl::StatusOr<Mask> m = AgencyMask(ctx, n["invokers"], what + " invokers", false);
-    if (!m.ok()) return m.status();
-    o.invokers |= *m;
-  }
-  if (n["invoker_kinds"]) {
-    absl::StatusOr<Mask> m = KindMask(ctx, n["invoker_kinds"], what + " invoker_kinds", false);
-    if (!m.ok()) return m.status();
-    o.invokers |= *m;
-  }
+  absl::StatusOr<Mask> invokers = internal::AgenciesByIdAndKind(ctx, n, "invokers", "invoker_kinds", what, false);
+  if (!invokers.ok()) return invokers.status();
+  o.invokers |= *invokers;
   absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> reasons = ctx.c->List(n["reasons"], "reasons");
   if (!reasons.ok()) return reasons.status();
   for (const auto& [reason, node] : *reasons) {

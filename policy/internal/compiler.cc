@@ -66,6 +66,22 @@ absl::Status Compiler::Unknown(const YAML::Node& n, const std::string& message, 
   return absl::OkStatus();
 }
 
+absl::StatusOr<Mask> AgenciesByIdAndKind(Context& ctx, const YAML::Node& map, const char* ids_key,
+                                         const char* kinds_key, const std::string& what, bool in_forbid) {
+  Mask m = 0;
+  if (map[ids_key]) {
+    absl::StatusOr<Mask> ids = AgencyMask(ctx, map[ids_key], absl::StrCat(what, " ", ids_key), in_forbid);
+    if (!ids.ok()) return ids.status();
+    m |= *ids;
+  }
+  if (map[kinds_key]) {
+    absl::StatusOr<Mask> kinds = KindMask(ctx, map[kinds_key], absl::StrCat(what, " ", kinds_key), in_forbid);
+    if (!kinds.ok()) return kinds.status();
+    m |= *kinds;
+  }
+  return m;
+}
+
 absl::StatusOr<Mask> AgencyMask(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid) {
   absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n, what);
   if (!items.ok()) return items.status();

@@ -55,6 +55,10 @@ struct Context {
 // unknown kinds and flags are errors.
 absl::StatusOr<Mask> AgencyMask(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid);
 absl::StatusOr<Mask> KindMask(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid);
+// The agencies a mapping names by id under `ids_key` and by kind under
+// `kinds_key` (either may be absent; 0 when both are).
+absl::StatusOr<Mask> AgenciesByIdAndKind(Context& ctx, const YAML::Node& map, const char* ids_key,
+                                         const char* kinds_key, const std::string& what, bool in_forbid);
 absl::StatusOr<Mask> SectionMask(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid);
 absl::StatusOr<Mask> EventMask(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid);
 absl::StatusOr<Mask> FlagMask(Context& ctx, const YAML::Node& n, const std::string& what);

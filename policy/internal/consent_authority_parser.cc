@@ -72,16 +72,9 @@ absl::StatusOr<ConsentAuthorityRule> ParseEntry(Context& ctx, const YAML::Node& 
   if (!n["agencies"] && !n["kinds"]) {
     return ctx.c->Error(n, absl::StrCat(what, " must name the agencies it is about ('agencies' or 'kinds')"));
   }
-  if (n["agencies"]) {
-    absl::StatusOr<Mask> m = AgencyMask(ctx, n["agencies"], what + " agencies", forbid);
-    if (!m.ok()) return m.status();
-    r.agencies |= *m;
-  }
-  if (n["kinds"]) {
-    absl::StatusOr<Mask> m = KindMask(ctx, n["kinds"], what + " kinds", forbid);
-    if (!m.ok()) return m.status();
-    r.agencies |= *m;
-  }
+  absl::StatusOr<Mask> agencies = AgenciesByIdAndKind(ctx, n, "agencies", "kinds", what, forbid);
+  if (!agencies.ok()) return agencies.status();
+  r.agencies |= *agencies;
   // A permit names exactly what it allows; a forbid without a list forbids all.
   if (n["purposes"]) {
     absl::StatusOr<std::set<std::string>> p = Purposes(ctx, n["purposes"], what + " purposes");

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "tests/testing/accord_cli.h"
 #include "tests/testing/temp_dir.h"
 
 namespace accord::cli {
@@ -18,27 +19,9 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-struct Result {
-  int code = -1;
-  std::string output;  // stdout and stderr
-};
+using Result = testing::CliResult;
 
-std::string Quote(const std::string& s) { return "'" + absl::StrReplaceAll(s, {{"'", "'\\''"}}) + "'"; }
-
-Result Accord(const std::vector<std::string>& args) {
-  std::string command = Quote(ACCORD_BINARY_DIR "/cli/accord");
-  for (const std::string& a : args) absl::StrAppend(&command, " ", Quote(a));
-  absl::StrAppend(&command, " 2>&1");
-  Result r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.output.append(buf, n);
-  const int status = ::pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+Result Accord(const std::vector<std::string>& args) { return testing::RunAccord(args); }
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path);

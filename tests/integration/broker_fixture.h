@@ -69,6 +69,13 @@ struct TestEvent {
   std::string child;                                // optional
 };
 
+// The default test event (a high-risk police incident) with id `id`.
+inline TestEvent Incident(const std::string& id) {
+  TestEvent e;
+  e.id = id;
+  return e;
+}
+
 class BrokerTest : public ::testing::Test {
  protected:
   static const std::vector<std::string>& Agencies();

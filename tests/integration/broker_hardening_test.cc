@@ -18,12 +18,6 @@
 namespace accord::testing {
 namespace {
 
-TestEvent Incident(const std::string& id) {
-  TestEvent e;
-  e.id = id;
-  return e;
-}
-
 class BrokerHardeningTest : public BrokerTest {
  protected:
   void SetUp() override {

@@ -14,12 +14,6 @@
 namespace accord::testing {
 namespace {
 
-TestEvent Incident(const std::string& id) {
-  TestEvent e;
-  e.id = id;
-  return e;
-}
-
 class BrokerRejectionTest : public BrokerTest {
  protected:
   // Tree size as the auditor sees it (its own query adds one record).
