@@ -65,6 +65,12 @@ absl::StatusOr<std::unique_ptr<AgencyClient>> AgencyClient::Create(const AgentId
   tls.pem_private_key = *key;
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
+  // A Subscribe stream can be quiet for hours: ping so that a broker that has
+  // gone away is noticed and the agent reconnects. The broker accepts pings
+  // every 10 s at most (docs/operations.md).
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
   client->channel_ =
       grpc::CreateCustomChannel(identity.broker_address, grpc::SslCredentials(tls), args);
   client->exchange_ = v1::ExchangeService::NewStub(client->channel_);
