@@ -35,6 +35,18 @@ absl::Status CheckText(std::string_view value, size_t max, const std::string& fi
   return absl::OkStatus();
 }
 
+bool ValidSectionName(std::string_view name) {
+  const size_t at = name.find('@');
+  const std::string_view base = name.substr(0, at);
+  if (base.empty() || !(base[0] >= 'a' && base[0] <= 'z')) return false;
+  for (char c : base) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  if (at == std::string_view::npos) return true;
+  const std::string_view role = name.substr(at + 1);
+  return role == "victim" || role == "perpetrator" || role == "child" || role == "other";
+}
+
 }  // namespace
 
 bool InSenderNamespace(std::string_view id, std::string_view sender) {
@@ -71,6 +83,29 @@ absl::Status CheckHeader(const v1::EventHeader& h, const std::string& caller, co
                                                    " is not a defined EventKind"));
   }
   if (h.kind() == v1::EVENT_KIND_UNSPECIFIED) return absl::InvalidArgumentError("header has no event kind");
+  if (h.kind() == v1::EVENT_KIND_FEEDBACK_DUE || h.kind() == v1::EVENT_KIND_SERIAL_PATTERN) {
+    return absl::InvalidArgumentError(absl::StrCat("event kind ", v1::EventKind_Name(h.kind()),
+                                                   " is raised by the broker only"));
+  }
+  if (!v1::SubjectRole_IsValid(h.about())) {
+    return absl::InvalidArgumentError(absl::StrCat("header about ", static_cast<int>(h.about()),
+                                                   " is not a defined SubjectRole"));
+  }
+  if (h.has_destination()) {
+    const v1::Destination& d = h.destination();
+    if (d.agency().empty()) return absl::InvalidArgumentError("a destination needs an agency");
+    if (auto st = CheckText(d.agency(), kMaxNameBytes, "destination agency"); !st.ok()) return st;
+    if (auto st = CheckText(d.service(), kMaxNameBytes, "destination service"); !st.ok()) return st;
+    if (d.agency() == caller) {
+      return absl::InvalidArgumentError("an event cannot be addressed to its own sender");
+    }
+  }
+  if (!h.in_reply_to().empty()) {
+    const std::string& r = h.in_reply_to();
+    if (static_cast<int>(r.size()) > limits.max_event_id_length || !std::all_of(r.begin(), r.end(), IdChar)) {
+      return absl::InvalidArgumentError(absl::StrCat("in_reply_to ", Quoted(r), " is not an event id"));
+    }
+  }
   if (h.subjects_size() > limits.max_subjects) {
     return absl::ResourceExhaustedError(absl::StrCat("header has ", h.subjects_size(),
                                                      " subjects; the limit is ", limits.max_subjects));
@@ -109,6 +144,12 @@ absl::Status CheckHeader(const v1::EventHeader& h, const std::string& caller, co
   for (const v1::SectionRef& s : h.sections()) {
     if (s.name().empty()) return absl::InvalidArgumentError("a header section has no name");
     if (auto st = CheckText(s.name(), kMaxNameBytes, "section name"); !st.ok()) return st;
+    if (!ValidSectionName(s.name())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "section name ", Quoted(s.name()),
+          " is not base[@role]: a-z, 0-9 and _ starting with a letter, then optionally @victim, @perpetrator, "
+          "@child or @other"));
+    }
     if (auto st = CheckText(s.content_type(), kMaxTextBytes, "section content type"); !st.ok()) return st;
     if (!names.insert(s.name()).second) {
       return absl::InvalidArgumentError(absl::StrCat("header lists section ", Quoted(s.name()), " twice"));

@@ -22,6 +22,8 @@ inline constexpr std::string_view kTreeHeadType =
     "application/vnd.accord.tree-head+protobuf";
 inline constexpr std::string_view kReceiptType =
     "application/vnd.accord.receipt+protobuf";
+inline constexpr std::string_view kBrokerNoticeType =
+    "application/vnd.accord.broker-notice+protobuf";
 
 // PAE(type, body) = "DSSEv1" SP len(type) SP type SP len(body) SP body.
 std::string Pae(std::string_view type, std::string_view body);
