@@ -1,0 +1,52 @@
+#include "tests/fuzz/fuzz_support.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+namespace accord::fuzz {
+namespace {
+
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "accord-fuzz-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) Fail("cannot create a scratch directory");
+    path_ = tmpl;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+std::string ScratchPath(const std::string& name) {
+  static const ScratchDir dir;
+  return dir.path() + "/" + name;
+}
+
+std::string WriteScratch(const std::string& name, const uint8_t* data, size_t size) {
+  const std::string path = ScratchPath(name);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  out.close();
+  if (!out) Fail("cannot write " + path);
+  return path;
+}
+
+void Fail(std::string_view what) {
+  std::cerr << "fuzz invariant failed: " << what << std::endl;
+  std::abort();
+}
+
+}  // namespace accord::fuzz
