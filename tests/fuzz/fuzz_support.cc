@@ -8,6 +8,8 @@
 #include <fstream>
 #include <iostream>
 
+#include "google/protobuf/stubs/logging.h"
+
 namespace accord::fuzz {
 namespace {
 
@@ -50,3 +52,14 @@ void Fail(std::string_view what) {
 }
 
 }  // namespace accord::fuzz
+
+// libFuzzer (and replay_main) call this once before the first input.
+// Protobuf logs every string field with invalid UTF-8 it parses; most
+// mutated inputs have one, and the log lines would cost more than the input.
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  google::protobuf::SetLogHandler([](google::protobuf::LogLevel level, const char* file, int line,
+                                     const std::string& message) {
+    if (level >= google::protobuf::LOGLEVEL_FATAL) std::cerr << file << ":" << line << ": " << message << "\n";
+  });
+  return 0;
+}
