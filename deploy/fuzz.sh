@@ -42,7 +42,7 @@ for t in "${TARGETS[@]}"; do
   echo "fuzz: $t (${limit[*]})"
   set +e
   "$BUILD_DIR/tests/fuzz/${t}_fuzzer" "${corpora[@]}" "${dict[@]}" "${limit[@]}" \
-    -timeout=25 -rss_limit_mb=2560 -print_final_stats=1 \
+    -timeout=60 -rss_limit_mb=2560 -print_final_stats=1 \
     -artifact_prefix="$work/" >"$work/log.txt" 2>&1
   rc=$?
   set -e
