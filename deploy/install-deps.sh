@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Accord builds and runs with, if any are missing.
+# With --fuzz (or FUZZ_DEPS=1) also clang, libFuzzer and llvm-symbolizer, for
+# the sanitized and fuzz builds (deploy/sanitize.sh, deploy/fuzz.sh).
 set -euo pipefail
 
 PACKAGES=(
@@ -8,6 +10,10 @@ PACKAGES=(
   libsodium-dev librocksdb-dev libabsl-dev libyaml-cpp-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
+if [ "${1:-}" = "--fuzz" ] || [ "${FUZZ_DEPS:-0}" = "1" ]; then
+  # clang++, libclang_rt.fuzzer/asan/ubsan, and llvm-symbolizer for readable reports.
+  PACKAGES+=(clang libclang-rt-14-dev llvm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -288,7 +288,13 @@ absl::Status Compile(Context& ctx, const YAML::Node& root) {
   return internal::ParseConsentAuthority(ctx, root["consent_authority"], &ids);
 }
 
-void Canonical(const YAML::Node& n, std::string* out) {
+// Deeper than any policy, and bounded: an alias inside the node it names
+// (`a: &x [*x]`) makes a cycle that would otherwise recurse until the stack
+// overflows.
+constexpr int kMaxCanonicalDepth = 64;
+
+bool Canonical(const YAML::Node& n, std::string* out, int depth = 0) {
+  if (depth > kMaxCanonicalDepth) return false;
   switch (n.Type()) {
     case YAML::NodeType::Map: {
       std::map<std::string, YAML::Node> sorted;
@@ -299,10 +305,10 @@ void Canonical(const YAML::Node& n, std::string* out) {
         if (!first) out->push_back(',');
         first = false;
         absl::StrAppend(out, "\"", absl::CEscape(k), "\":");
-        Canonical(v, out);
+        if (!Canonical(v, out, depth + 1)) return false;
       }
       out->push_back('}');
-      return;
+      return true;
     }
     case YAML::NodeType::Sequence: {
       out->push_back('[');
@@ -310,17 +316,23 @@ void Canonical(const YAML::Node& n, std::string* out) {
       for (const YAML::Node& v : n) {
         if (!first) out->push_back(',');
         first = false;
-        Canonical(v, out);
+        if (!Canonical(v, out, depth + 1)) return false;
       }
       out->push_back(']');
-      return;
+      return true;
     }
     case YAML::NodeType::Scalar:
       absl::StrAppend(out, "\"", absl::CEscape(n.as<std::string>()), "\"");
-      return;
+      return true;
     default:
       out->append("null");
+      return true;
   }
+}
+
+absl::Status TooDeep() {
+  return absl::InvalidArgumentError(absl::StrCat("nested deeper than ", kMaxCanonicalDepth,
+                                                 " levels, or an alias is used inside the node it names"));
 }
 
 }  // namespace
@@ -330,7 +342,7 @@ absl::StatusOr<std::string> CanonicalForm(const std::string& yaml_text) {
   if (!root.ok()) return root.status();
   try {
     std::string out;
-    Canonical(*root, &out);
+    if (!Canonical(*root, &out)) return TooDeep();
     return out;
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("policy:", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
@@ -347,7 +359,9 @@ absl::StatusOr<LoadResult> ParsePolicy(const std::string& yaml_text, const std::
     const YAML::Node& root = *parsed;
     if (auto s = Compile(ctx, root); !s.ok()) return s;
     std::string canonical;
-    Canonical(root, &canonical);
+    if (!Canonical(root, &canonical)) {
+      return absl::InvalidArgumentError(absl::StrCat(source_name, ": ", TooDeep().message()));
+    }
     PolicyBuilder(policy.get()).SetVersion(crypto::Hex(crypto::Sha256(canonical)));
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(

@@ -25,11 +25,22 @@ const char* KindName(ProofKind k) {
   return "head";
 }
 
+// A note is one '#' line: text from the head (its key id is whatever the
+// file or the log put there) must not end it and start a line that is read.
+std::string NoteText(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) c = '?';
+  }
+  return out;
+}
+
 std::string HeadNote(const v1::SignedTreeHead& sth) {
   v1::TreeHead th;
   if (!th.ParseFromString(sth.tree_head())) return "(unparsable head)";
   return absl::StrCat("size ", th.tree_size(), ", root ", crypto::Hex(th.root_hash()), ", signed ",
-                      FormatRfc3339(FromTimestamp(th.timestamp())), " by log key ", th.log_key_id());
+                      FormatRfc3339(FromTimestamp(th.timestamp())), " by log key ", NoteText(th.log_key_id()));
 }
 
 // The "name value" lines of a file, each name once except `hash`.

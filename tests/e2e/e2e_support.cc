@@ -30,6 +30,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "policy/policy_holder.h"
+#include "tests/testing/sanitizer_report.h"
 
 extern char** environ;
 
@@ -141,6 +142,7 @@ RunResult RunProgram(const std::vector<std::string>& argv, const std::string& lo
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   result.output = ReadFile(out_template);
   ::unlink(out_template.c_str());
+  testing::ExpectNoSanitizerReport(result.output, argv[0]);
   if (!log_path.empty()) {
     std::ofstream log(log_path, std::ios::binary | std::ios::app);
     log << result.output;
@@ -349,6 +351,9 @@ void E2eTest::SetUp() {
 }
 
 void E2eTest::TearDown() {
+  // A clean stop, so that a sanitized broker also checks for leaks at exit.
+  if (broker_ != nullptr) broker_->Terminate();
+  testing::ExpectNoSanitizerReport(ReadFile(BrokerLog()), "accord-broker");
   DumpLogsOnFailure();
   broker_.reset();
   // For a person investigating: ACCORD_E2E_KEEP=DIR keeps a copy of everything.

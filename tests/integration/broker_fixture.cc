@@ -20,6 +20,7 @@
 #include "crypto/hash.h"
 #include "crypto/pseudonym.h"
 #include "google/protobuf/util/time_util.h"
+#include "tests/testing/sanitizer_report.h"
 
 namespace accord::testing {
 
@@ -113,6 +114,7 @@ absl::StatusOr<std::unique_ptr<BrokerProcess>> BrokerProcess::Start(const std::s
     int status = 0;
     if (::waitpid(pid, &status, WNOHANG) == pid) {
       p->pid_ = -1;
+      ExpectNoSanitizerReport(log, "accord-broker");
       return absl::InternalError(absl::StrCat("broker exited at start-up:\n", log));
     }
     absl::SleepFor(absl::Milliseconds(20));
@@ -188,6 +190,9 @@ void BrokerTest::SetUp() {
 
 void BrokerTest::TearDown() {
   clients_.clear();
+  // A clean stop, so that a sanitized broker also checks for leaks at exit.
+  if (broker_ != nullptr) broker_->Terminate();
+  ExpectNoSanitizerReport(ReadAll(tmp_.Path("broker.log")), "accord-broker");
   if (broker_ != nullptr && HasFailure()) std::cerr << "---- broker log ----\n" << broker_->Log();
   broker_.reset();
 }

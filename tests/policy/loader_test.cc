@@ -202,6 +202,21 @@ TEST(PolicyHolderTest, AReloadOfAnAliasBombOrDuplicateKeysKeepsThePreviousPolicy
   EXPECT_FALSE(PolicyHolder::Create(path).ok()) << "and the broker cannot start with it";
 }
 
+// Found by the policy fuzz target: an alias used inside the node it names is
+// a cycle, and the canonical form recursed until the stack overflowed.
+TEST(LoaderTest, AnAliasInsideItsOwnNodeIsRefusedNotFollowedForever) {
+  for (const char* text : {"a: &x [*x]\n", "a: &m {b: *m}\n", "version: 1\nrules:\n  - &r {id: a, c: *r}\n"}) {
+    absl::StatusOr<std::string> canonical = CanonicalForm(text);
+    ASSERT_FALSE(canonical.ok()) << text;
+    EXPECT_EQ(canonical.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(canonical.status().message().find("alias"), std::string::npos) << canonical.status();
+    EXPECT_FALSE(Parse(text).ok()) << text;
+  }
+  // Deep but finite nesting is still canonical.
+  std::string deep = "a: " + std::string(40, '[') + "x" + std::string(40, ']') + "\n";
+  EXPECT_TRUE(CanonicalForm(deep).ok());
+}
+
 TEST(PolicyHolderTest, RejectedReloadKeepsThePreviousPolicy) {
   accord::testing::TempDir dir;
   const std::string path = dir.Path("policy.yaml");

@@ -16,6 +16,7 @@
 #include "crypto/key_file.h"
 #include "crypto/partnership.h"
 #include "tests/broker/audit/test_log.h"
+#include "tests/testing/sanitizer_report.h"
 #include "tests/testing/temp_dir.h"
 
 namespace accord::audit {
@@ -43,6 +44,7 @@ Result Accord(const std::vector<std::string>& args) {
   while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.output.append(buf, n);
   const int status = ::pclose(pipe);
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  accord::testing::ExpectNoSanitizerReport(r.output, "accord");
   return r;
 }
 
