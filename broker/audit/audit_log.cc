@@ -20,7 +20,7 @@ absl::Status FromRocks(const rocksdb::Status& s, const std::string& what) {
 }  // namespace
 
 std::vector<std::string> AuditColumnFamilyNames() {
-  return {"audit_leaves", "audit_tiles", "audit_index", "audit_heads"};
+  return {"audit_leaves", "audit_tiles", "audit_index", "audit_heads", kAuditMetaFamily};
 }
 
 rocksdb::ColumnFamilyOptions AuditColumnFamilyOptions(const std::string& name,
@@ -128,6 +128,7 @@ absl::StatusOr<StagedAppend> AuditLog::Stage(std::vector<v1::AuditRecord> record
     }
   }
   absl::MutexLock lock(&mu_);
+  if (refused_) return absl::UnavailableError(*refused_);
   if (staging_) return absl::FailedPreconditionError("another audit append is staged but not committed");
 
   CompactRange edge = edge_;
@@ -266,6 +267,11 @@ absl::StatusOr<std::string> AuditLog::LeafBytes(uint64_t index) const {
   if (s.IsNotFound()) return absl::DataLossError(absl::StrCat("audit record ", index, " is missing"));
   if (!s.ok()) return FromRocks(s, "cannot read audit_leaves");
   return value;
+}
+
+void AuditLog::RefuseAppends(std::string reason) const {
+  absl::MutexLock lock(&mu_);
+  if (!refused_) refused_ = std::move(reason);
 }
 
 absl::StatusOr<v1::InclusionProof> AuditLog::ProveInclusion(uint64_t index, uint64_t tree_size) const {

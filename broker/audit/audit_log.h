@@ -37,9 +37,13 @@ struct AuditColumnFamilies {
   rocksdb::ColumnFamilyHandle* tiles = nullptr;   // u8(tile level) be64(tile index) -> <= 256 hashes (tiles.h)
   rocksdb::ColumnFamilyHandle* index = nullptr;   // secondary indexes -> empty
   rocksdb::ColumnFamilyHandle* heads = nullptr;   // be64(tree_size) -> serialized SignedTreeHead
+  // The broker's own notes about the log (integrity_check.h); not part of the
+  // tree. May be null where a tool opened a database from before it existed.
+  rocksdb::ColumnFamilyHandle* meta = nullptr;
 };
-// "audit_leaves", "audit_tiles", "audit_index", "audit_heads".
+// "audit_leaves", "audit_tiles", "audit_index", "audit_heads", "audit_meta".
 std::vector<std::string> AuditColumnFamilyNames();
+inline constexpr char kAuditMetaFamily[] = "audit_meta";
 // The options an audit column family is created with, on top of `base`:
 // records in 64 KiB LZ4 blocks (a third of the space of the default 4 KiB
 // Snappy blocks, and read at half the cost per record when verifying), tiles
@@ -112,6 +116,17 @@ class AuditLog {
   absl::StatusOr<std::vector<v1::WhoSawRow>> Query(const v1::WhoSawQuery& query,
                                                    uint64_t tree_size = 0) const;
 
+  // Makes every later Stage fail with UNAVAILABLE naming `reason`: what the
+  // broker does once the stored log no longer matches its signed heads, since
+  // a new head would sign over the altered records. Const because it adds
+  // nothing to the log: the integrity checker has read access only.
+  void RefuseAppends(std::string reason) const;
+
+  // The database and column families the log reads, for readers that scan
+  // the whole log (the integrity checker).
+  rocksdb::DB* db() const { return db_; }
+  const AuditColumnFamilies& column_families() const { return cfs_; }
+
  private:
   AuditLog(rocksdb::DB* db, AuditColumnFamilies cfs, std::optional<crypto::SigningKey> key);
   absl::Status Load();
@@ -136,6 +151,7 @@ class AuditLog {
   v1::SignedTreeHead staged_head_ ABSL_GUARDED_BY(mu_);
   absl::Time staged_head_time_ ABSL_GUARDED_BY(mu_);
   absl::Time head_time_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();  // heads never go back in time
+  mutable std::optional<std::string> refused_ ABSL_GUARDED_BY(mu_);  // RefuseAppends
 };
 
 }  // namespace accord::audit
