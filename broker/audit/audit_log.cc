@@ -269,6 +269,56 @@ absl::StatusOr<std::string> AuditLog::LeafBytes(uint64_t index) const {
   return value;
 }
 
+absl::StatusOr<std::vector<std::string>> AuditLog::LeafRange(uint64_t start, uint64_t count,
+                                                             std::size_t max_bytes) const {
+  const uint64_t n = size();
+  if (start >= n) {
+    return absl::OutOfRangeError(
+        absl::StrCat("leaf ", start, " is beyond the log: it holds ", n, " records (leaves 0..",
+                     n == 0 ? std::string("none") : absl::StrCat(n - 1), ")"));
+  }
+  const uint64_t end = start + std::min(count, n - start);
+  std::vector<std::string> out;
+  std::size_t bytes = 0;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_.leaves));
+  it->Seek(LeafKey(start));
+  for (uint64_t i = start; i < end && (out.empty() || bytes < max_bytes); ++i, it->Next()) {
+    if (!it->Valid() || ReadBe64(it->key().ToStringView()) != i) {
+      if (!it->status().ok()) return FromRocks(it->status(), "cannot read audit_leaves");
+      return absl::DataLossError(absl::StrCat("audit record ", i, " is missing"));
+    }
+    if (!out.empty() && bytes + it->value().size() > max_bytes) break;
+    bytes += it->value().size();
+    out.push_back(it->value().ToString());
+  }
+  return out;
+}
+
+absl::StatusOr<AuditLog::HeadPage> AuditLog::HeadsAfter(uint64_t after, std::size_t max, bool with_heads) const {
+  const uint64_t n = size();
+  HeadPage page;
+  if (after >= n || max == 0) return page;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_.heads));
+  for (it->Seek(HeadKey(after + 1)); it->Valid(); it->Next()) {
+    const std::optional<uint64_t> size = ReadBe64(it->key().ToStringView());
+    if (!size) return absl::DataLossError("audit_heads holds a malformed key; run `accord audit verify`");
+    if (*size > n) break;  // written but not yet committed
+    if (page.sizes.size() == max) {
+      page.more = true;
+      break;
+    }
+    page.sizes.push_back(*size);
+    if (with_heads) {
+      v1::SignedTreeHead& sth = page.heads.emplace_back();
+      if (!sth.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+        return absl::DataLossError(absl::StrCat("signed tree head for size ", *size, " does not parse"));
+      }
+    }
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "cannot read audit_heads");
+  return page;
+}
+
 void AuditLog::RefuseAppends(std::string reason) const {
   absl::MutexLock lock(&mu_);
   if (!refused_) refused_ = std::move(reason);

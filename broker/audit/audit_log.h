@@ -103,6 +103,19 @@ class AuditLog {
   // Heads exist for every size the log had after a Commit (NOT_FOUND otherwise).
   absl::StatusOr<v1::SignedTreeHead> SignedHeadAt(uint64_t tree_size) const;
   absl::StatusOr<std::string> LeafBytes(uint64_t index) const;         // serialized record
+  // Leaves start, start+1, ... as stored: `count` of them, fewer at the end of
+  // the log or once they pass `max_bytes` (always at least one). OUT_OF_RANGE
+  // if start >= size(); DATA_LOSS if a record is missing.
+  absl::StatusOr<std::vector<std::string>> LeafRange(uint64_t start, uint64_t count,
+                                                     std::size_t max_bytes) const;
+  // The sizes above `after` (up to size()) that have signed heads, ascending,
+  // at most `max`, with the heads themselves if `with_heads`.
+  struct HeadPage {
+    std::vector<uint64_t> sizes;
+    std::vector<v1::SignedTreeHead> heads;
+    bool more = false;  // sizes beyond the last one returned exist
+  };
+  absl::StatusOr<HeadPage> HeadsAfter(uint64_t after, std::size_t max, bool with_heads) const;
   // RFC 6962 §2.1.1 audit path for index < tree_size <= size(), leaf to root.
   absl::StatusOr<v1::InclusionProof> ProveInclusion(uint64_t index, uint64_t tree_size) const;
   // RFC 6962 §2.1.2 proof for 0 <= first <= second <= size(); empty when
