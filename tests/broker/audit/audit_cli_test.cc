@@ -76,6 +76,7 @@ class AuditCliTest : public ::testing::Test {
       ASSERT_TRUE(log.Append(std::move(ten)).ok());  // none at 101..109
       log.Fill(300, 6, 2);  // ... and one at 300
       ASSERT_TRUE(crypto::WriteSigningPublicKey(log_pub_, log.key().public_key()).ok());
+      seed_ = std::string(log.key().Seed().view());
     }
     // Another partnership's log key, for the wrong-key cases.
     auto other = crypto::SigningKey::Generate();
@@ -87,6 +88,7 @@ class AuditCliTest : public ::testing::Test {
   const std::string partnership_ = tmp_.Path("partnership");
   const std::string log_pub_ = crypto::PartnershipPaths(partnership_).LogPublicKey();
   const std::string other_pub_ = tmp_.Path("other-log.pub");
+  std::string seed_;  // the log key's, for a key holder rewriting history
 };
 
 TEST_F(AuditCliTest, HelpAndBadUsage) {
@@ -216,6 +218,83 @@ TEST_F(AuditCliTest, WhoSawFormats) {
   EXPECT_THAT(json.output, HasSubstr("\"tree_size\":300"));
   EXPECT_THAT(json.output, HasSubstr("\"leaf_index\""));
   EXPECT_THAT(json.output, HasSubstr("\"proof\""));
+}
+
+TEST_F(AuditCliTest, CheckProofAgainstAKeptHead) {
+  const std::string kept = tmp_.Path("kept-100.head");
+  ASSERT_EQ(Accord({"audit", "head", "--data", data_, "--size", "100", "--out", kept}).code, 0);
+  const std::string proof = tmp_.Path("100-to-300.proof");
+  ASSERT_EQ(Accord({"audit", "prove", "--data", data_, "--from-size", "100", "--out", proof}).code, 0);
+  Result r = Accord({"audit", "check-proof", proof, "--log-key", log_pub_, "--head", kept});
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("1 head(s) you kept agree with it"));
+
+  // A proof from another size does not say anything about the kept head.
+  const std::string later = tmp_.Path("300.head");
+  ASSERT_EQ(Accord({"audit", "head", "--data", data_, "--out", later}).code, 0);
+  r = Accord({"audit", "check-proof", later, "--log-key", log_pub_, "--head", kept});
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("accord audit prove --from-size 100"));
+  r = Accord({"audit", "check-proof", proof, "--log-key", log_pub_, "--head", proof});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.output, HasSubstr("is not a head file"));
+
+  // The key holder rebuilt the log: its proof from size 100 starts from a
+  // validly signed head that is not the one kept.
+  const std::string rebuilt = tmp_.Path("rebuilt");
+  {
+    testing::TestLog log(rebuilt, *crypto::SigningKey::FromSeed(seed_));
+    std::vector<v1::AuditRecord> records;
+    for (uint64_t i = 0; i < 100; ++i) {
+      records.push_back(testing::SampleRecord(i));
+      if (i == 7) records.back().set_recipient("someone_else");
+    }
+    ASSERT_TRUE(log.Append(std::move(records)).ok());
+    log.Fill(300, 6, 2);
+  }
+  const std::string forked = tmp_.Path("forked.proof");
+  ASSERT_EQ(Accord({"audit", "prove", "--data", rebuilt, "--from-size", "100", "--out", forked}).code, 0);
+  EXPECT_EQ(Accord({"audit", "check-proof", forked, "--log-key", log_pub_}).code, 0) << "valid on its own";
+  r = Accord({"audit", "check-proof", forked, "--log-key", log_pub_, "--head", kept});
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("the log's history differs from the head you kept for size 100"));
+}
+
+TEST_F(AuditCliTest, WhoSawChecksEachRowWithTheLogKey) {
+  const std::string subject = testing::SubjectRef(5);
+  Result r = Accord({"audit", "who-saw", "--data", data_, "--subject", subject, "--partnership", partnership_});
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("Proofs are against the head of size 300 (root "));
+  EXPECT_THAT(r.output, HasSubstr(", each checked."));
+  r = Accord({"audit", "who-saw", "--data", data_, "--subject", subject});
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("not checked: give --partnership or --log-key"));
+  // Record 36 (subject 5, routed) edited in the database: its row no longer checks out.
+  {
+    auto db = AuditDatabase::OpenForWriting(data_);
+    ASSERT_TRUE(db.ok());
+    std::string record;
+    ASSERT_TRUE((*db)->db()->Get(rocksdb::ReadOptions(), (*db)->cfs().leaves, LeafKey(36), &record).ok());
+    record.back() ^= 1;
+    ASSERT_TRUE((*db)->db()->Put(rocksdb::WriteOptions(), (*db)->cfs().leaves, LeafKey(36), record).ok());
+  }
+  r = Accord({"audit", "who-saw", "--data", data_, "--subject", subject, "--log-key", log_pub_});
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("does NOT verify: who-saw row 2 (leaf 36): inclusion proof"));
+}
+
+TEST_F(AuditCliTest, NeedsOneLog) {
+  Result r = Accord({"audit", "head", "--out", "-", "--partnership", partnership_, "--data", data_,
+                     "--broker", "localhost:1"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.output, HasSubstr("--data DIR (the broker's data directory) or --broker HOST:PORT"));
+  r = Accord({"audit", "head", "--out", "-", "--broker", "localhost:1"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.output, HasSubstr("--broker needs --as AGENCY"));
+  r = Accord({"audit", "verify", "--broker", "localhost:1", "--as", "auditor", "--partnership", partnership_,
+              "--skip-index"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.output, HasSubstr("--skip-index is for --data"));
 }
 
 }  // namespace

@@ -152,8 +152,7 @@ TEST_F(IntegrityCheckTest, ReplacedHeadAtTheMarkerIsFound) {
   // Whoever holds the log key rewrites the history before the marker and
   // re-signs every head: the head at the marker differs from the one verified.
   const std::string seed(log_->key().Seed().view());
-  accord::testing::TempDir other;
-  TestLog rebuilt(other.Path("rebuilt"), *crypto::SigningKey::FromSeed(seed));
+  TestLog rebuilt(tmp_.Path("rebuilt"), *crypto::SigningKey::FromSeed(seed));
   std::vector<v1::AuditRecord> records;
   for (uint64_t i = 0; i < kMarked; ++i) {
     records.push_back(SampleRecord(i));

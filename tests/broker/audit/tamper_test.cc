@@ -287,8 +287,7 @@ TEST_F(TamperTest, ForgedHeadIsNamed) {
 
 TEST_F(TamperTest, RebuiltHistoryIsCaughtByAKeptHeadAndConsistency) {
   // Whoever holds the log key rebuilds the log with record 10 different.
-  accord::testing::TempDir other;
-  const std::string rebuilt = other.Path("rebuilt");
+  const std::string rebuilt = tmp_.Path("rebuilt");  // (a second TempDir would be the same folder)
   {
     TestLog log(rebuilt, *crypto::SigningKey::FromSeed(key_seed_));
     std::vector<v1::AuditRecord> records;
@@ -316,14 +315,13 @@ TEST_F(TamperTest, RebuiltHistoryIsCaughtByAKeptHeadAndConsistency) {
 }
 
 TEST_F(TamperTest, LogSignedByAnotherKeyIsNamed) {
-  accord::testing::TempDir other;
   {
-    TestLog log(other.Path("other"));
+    TestLog log(tmp_.Path("other"));
     log.Fill(50);
   }
   VerifyOptions options;
   options.log_public_key = public_key_;
-  absl::StatusOr<VerifyReport> r = VerifyDataDirectory(other.Path("other"), options);
+  absl::StatusOr<VerifyReport> r = VerifyDataDirectory(tmp_.Path("other"), options);
   ASSERT_TRUE(r.ok());
   ASSERT_FALSE(r->ok());
   EXPECT_THAT(r->finding->problem, HasSubstr("not the partnership's log key"));
