@@ -51,13 +51,18 @@ AuditLog::AuditLog(rocksdb::DB* db, AuditColumnFamilies cfs, std::optional<crypt
     : db_(db), cfs_(cfs), log_key_(std::move(key)) {}
 
 absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(rocksdb::DB* db, AuditColumnFamilies cfs,
-                                                         std::optional<crypto::SigningKey> log_key) {
+                                                         std::optional<crypto::SigningKey> log_key,
+                                                         OnDamage on_damage) {
   if (db == nullptr || cfs.leaves == nullptr || cfs.tiles == nullptr || cfs.index == nullptr ||
       cfs.heads == nullptr) {
     return absl::InvalidArgumentError("AuditLog::Open needs the database and all four column families");
   }
   auto log = std::unique_ptr<AuditLog>(new AuditLog(db, cfs, std::move(log_key)));
-  if (absl::Status s = log->Load(); !s.ok()) return s;
+  if (absl::Status s = log->Load(); !s.ok()) {
+    if (on_damage == OnDamage::kFail || !absl::IsDataLoss(s)) return s;
+    log = std::unique_ptr<AuditLog>(new AuditLog(db, cfs, std::move(log->log_key_)));  // nothing half-loaded
+    log->RefuseAppends(absl::StrCat("the broker refuses to extend its audit log: it is damaged: ", s.message()));
+  }
   return log;
 }
 
@@ -322,6 +327,11 @@ absl::StatusOr<AuditLog::HeadPage> AuditLog::HeadsAfter(uint64_t after, std::siz
 void AuditLog::RefuseAppends(std::string reason) const {
   absl::MutexLock lock(&mu_);
   if (!refused_) refused_ = std::move(reason);
+}
+
+absl::Status AuditLog::AppendsRefused() const {
+  absl::MutexLock lock(&mu_);
+  return refused_ ? absl::UnavailableError(*refused_) : absl::OkStatus();
 }
 
 absl::StatusOr<v1::InclusionProof> AuditLog::ProveInclusion(uint64_t index, uint64_t tree_size) const {

@@ -75,10 +75,13 @@ class AuditLog {
   // not rescan the log.
   // DATA_LOSS if the latest head, the records and the stored hashes disagree
   // (run `accord audit verify`); FAILED_PRECONDITION if the heads are signed
-  // by a different key than `log_key`.
+  // by a different key than `log_key`. With kRefuseAppends, a log found so
+  // damaged opens anyway, empty and refusing appends (AppendsRefused()), so
+  // that the broker can come up, find the first bad record and say so.
+  enum class OnDamage { kFail, kRefuseAppends };
   static absl::StatusOr<std::unique_ptr<AuditLog>> Open(
       rocksdb::DB* db, AuditColumnFamilies cfs,
-      std::optional<crypto::SigningKey> log_key);
+      std::optional<crypto::SigningKey> log_key, OnDamage on_damage = OnDamage::kFail);
 
   // Assigns consecutive leaf indices to `records` (setting each record's
   // `sequence`, and `time` when unset), and adds to `batch` the leaves, the
@@ -134,6 +137,8 @@ class AuditLog {
   // a new head would sign over the altered records. Const because it adds
   // nothing to the log: the integrity checker has read access only.
   void RefuseAppends(std::string reason) const;
+  // OK, or UNAVAILABLE with the reason appends are refused.
+  absl::Status AppendsRefused() const;
 
   // The database and column families the log reads, for readers that scan
   // the whole log (the integrity checker).
