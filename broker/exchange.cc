@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "broker/header_checks.h"
+#include "broker/notices.h"
 #include "broker/quoted.h"
 #include "broker/timestamps.h"
 #include "crypto/envelope.h"
@@ -128,6 +129,7 @@ absl::StatusOr<v1::SharePlan> Exchange::Plan(const std::string& caller, const st
   if (absl::Status s = CheckHeader(h, caller, ctx_.limits); !s.ok()) return s;
   std::shared_ptr<const policy::Evaluator> evaluator = ctx_.policy->Current();
   if (absl::Status s = CheckConsentAuthority(*evaluator, h); !s.ok()) return s;
+  if (absl::Status s = CheckAddressing(h); !s.ok()) return s;
   absl::StatusOr<CaseState> state = ctx_.store->GetCase(h.case_ref());
   if (!state.ok()) return state.status();
   Store* store = ctx_.store;
@@ -225,6 +227,52 @@ absl::StatusOr<Exchange::Checked> Exchange::Verify(const std::string& caller,
   return c;
 }
 
+absl::Status Exchange::CheckAddressing(const v1::EventHeader& h) const {
+  if (h.has_destination() && !ctx_.directory->Knows(h.destination().agency())) {
+    return absl::InvalidArgumentError(absl::StrCat("destination ", Quoted(h.destination().agency()),
+                                                   " is not an agency of this partnership"));
+  }
+  const v1::EventKind kind = h.kind();
+  const bool answers_referral = kind == v1::EVENT_KIND_REFERRAL_ACCEPTED || kind == v1::EVENT_KIND_REFERRAL_DECLINED ||
+                                kind == v1::EVENT_KIND_REFERRAL_CLOSED;
+  const bool answers_request = kind == v1::EVENT_KIND_INFORMATION_RESPONSE;
+  if (h.in_reply_to().empty()) {
+    if (answers_referral || answers_request) {
+      return absl::InvalidArgumentError(absl::StrCat("a ", v1::EventKind_Name(kind),
+                                                     " needs in_reply_to: the event it answers"));
+    }
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::optional<StoredEvent>> original = ctx_.store->FindEvent(h.in_reply_to());
+  if (!original.ok()) return original.status();
+  if (!original->has_value()) {
+    return absl::FailedPreconditionError(absl::StrCat("in_reply_to ", Quoted(h.in_reply_to()),
+                                                      " names no event the broker holds"));
+  }
+  v1::EventHeader asked;
+  asked.ParseFromString((*original)->envelope().header());
+  const bool to_sender = asked.destination().agency() == h.sender();
+  if (answers_referral) {
+    if (asked.kind() != v1::EVENT_KIND_REFERRAL && asked.kind() != v1::EVENT_KIND_MARAC_REFERRAL) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(Quoted(h.in_reply_to()), " is not a referral; a ", v1::EventKind_Name(kind), " answers one"));
+    }
+    const bool may = to_sender || (kind == v1::EVENT_KIND_REFERRAL_CLOSED && asked.sender() == h.sender());
+    if (!may) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "referral ", Quoted(h.in_reply_to()), " was addressed to ",
+          asked.destination().agency().empty() ? std::string("no agency") : Quoted(asked.destination().agency()),
+          ", not to '", h.sender(), "': only its destination may accept or decline it"));
+    }
+  } else if (answers_request) {
+    if (asked.kind() != v1::EVENT_KIND_INFORMATION_REQUEST || !to_sender) {
+      return absl::FailedPreconditionError(absl::StrCat(Quoted(h.in_reply_to()), " is not a request addressed to '",
+                                                        h.sender(), "'"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 v1::Receipt Exchange::SignReceipt(const v1::ReceiptBody& body) const {
   v1::Receipt receipt;
   receipt.set_body(body.SerializeAsString());
@@ -320,6 +368,7 @@ absl::StatusOr<v1::Receipt> Exchange::PublishChecked(const std::string& caller, 
   std::shared_ptr<const policy::Evaluator> evaluator = ctx_.policy->Current();
   const std::string& policy_hash = evaluator->policy().version();
   if (absl::Status s = CheckConsentAuthority(*evaluator, h); !s.ok()) return s;
+  if (absl::Status s = CheckAddressing(h); !s.ok()) return s;
   if (h.policy_version() != policy_hash) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the policy changed since the plan (sealed for '", h.policy_version().substr(0, 16),
@@ -504,6 +553,13 @@ absl::StatusOr<v1::ConsentStatus> Exchange::ReadConsent(const std::string& calle
 }
 
 absl::StatusOr<v1::Delivery> Exchange::BuildDelivery(const std::string& caller, const QueueItem& item) const {
+  if (item.entry.has_notice()) {
+    v1::Delivery d;
+    d.set_queue_sequence(item.sequence);
+    d.set_notification_only(true);
+    *d.mutable_notice() = item.entry.notice();
+    return d;
+  }
   absl::StatusOr<std::optional<StoredEvent>> e = ctx_.store->FindEvent(item.entry.event_id());
   if (!e.ok()) return e.status();
   if (!e->has_value()) {
@@ -548,8 +604,7 @@ absl::StatusOr<std::vector<v1::Delivery>> Exchange::TakeDeliveries(const std::st
     absl::StatusOr<v1::Delivery> d = BuildDelivery(caller, item);
     if (!d.ok()) return d.status();
     if (item.sequence > audited_through) {
-      v1::EventHeader h;
-      h.ParseFromString(d->envelope().header());
+      const v1::EventHeader h = HeaderOf(*d);
       v1::AuditRecord r = EventRecord(v1::AUDIT_ACTION_DELIVERED, caller, h, policy_hash);
       r.clear_actor();
       r.set_recipient(caller);
@@ -604,6 +659,16 @@ absl::StatusOr<v1::AckResponse> Exchange::Acknowledge(const std::string& caller,
     per.set_event_id(item.entry.event_id());
     per.set_case_ref(item.entry.case_ref());
     per.set_queue_sequence(item.sequence);
+    if (item.entry.has_notice()) {
+      v1::Delivery notice;
+      *notice.mutable_notice() = item.entry.notice();
+      const v1::EventHeader h = HeaderOf(notice);
+      per.set_event_id(h.event_id());
+      per.set_event_kind(h.kind());
+      *per.mutable_subjects() = h.subjects();
+      m.audit.push_back(std::move(per));
+      continue;
+    }
     absl::StatusOr<std::optional<StoredEvent>> e = ctx_.store->FindEvent(item.entry.event_id());
     if (e.ok() && e->has_value()) {
       v1::EventHeader h;

@@ -85,6 +85,9 @@ class Exchange {
   absl::StatusOr<Checked> Verify(const std::string& caller, const v1::Envelope& envelope) const;
   absl::StatusOr<v1::Receipt> PublishChecked(const std::string& caller, Checked checked);
   v1::Receipt SignReceipt(const v1::ReceiptBody& body) const;
+  // The destination is a partnership agency; an answer (in_reply_to) answers
+  // an event the broker holds and that was addressed to its sender.
+  absl::Status CheckAddressing(const v1::EventHeader& h) const;
 
   BrokerContext ctx_;
   RefusalLog refusals_;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "broker/notices.h"
 #include "broker/timestamps.h"
 
 namespace accord::broker {
@@ -28,9 +29,12 @@ int Gravity(v1::EventKind kind) {
     case v1::EVENT_KIND_CRIMINAL_JUSTICE_OUTCOME:
     case v1::EVENT_KIND_ORDER_BREACH:
     case v1::EVENT_KIND_RISK_ALERT:
+    case v1::EVENT_KIND_SERIAL_PATTERN:
       return 5;
     case v1::EVENT_KIND_DOMESTIC_INCIDENT:
     case v1::EVENT_KIND_SAFEGUARDING_CONCERN:
+    case v1::EVENT_KIND_DESELECTION:
+    case v1::EVENT_KIND_NEW_RELATIONSHIP:
     case v1::EVENT_KIND_CHILD_PROTECTION_STATUS:
     case v1::EVENT_KIND_DISENGAGEMENT:
     case v1::EVENT_KIND_CUSTODY_RELEASE:
@@ -38,6 +42,9 @@ int Gravity(v1::EventKind kind) {
     case v1::EVENT_KIND_RISK_ASSESSMENT:
     case v1::EVENT_KIND_MARAC_REFERRAL:
     case v1::EVENT_KIND_MARAC_LISTING:
+    case v1::EVENT_KIND_MARAC_DECISION:
+    case v1::EVENT_KIND_REFERRAL_DECLINED:
+    case v1::EVENT_KIND_PROGRAMME_TRANSFER:
     case v1::EVENT_KIND_PROTECTIVE_ORDER:
     case v1::EVENT_KIND_DISCLOSURE:
     case v1::EVENT_KIND_SCHOOL_NOTIFICATION:
@@ -50,6 +57,10 @@ int Gravity(v1::EventKind kind) {
     case v1::EVENT_KIND_SUPERVISION_UPDATE:
     case v1::EVENT_KIND_SAFETY_PLAN_UPDATE:
     case v1::EVENT_KIND_MEETING_ACTION:
+    case v1::EVENT_KIND_REFERRAL_ACCEPTED:
+    case v1::EVENT_KIND_PROGRAMME_COMPLETED:
+    case v1::EVENT_KIND_STEP_DOWN:
+    case v1::EVENT_KIND_PARTNER_SUPPORT_STATUS:
       return 2;
     default:
       return 1;
@@ -127,8 +138,7 @@ absl::StatusOr<v1::MeetingPack> Meetings::PullPack(const std::string& caller, co
     if (!cursor->has_value() && accepted < since) continue;  // first pack: the window only
     absl::StatusOr<v1::Delivery> d = exchange_->BuildDelivery(caller, item);
     if (!d.ok()) return d.status();
-    v1::EventHeader h;
-    h.ParseFromString(d->envelope().header());
+    const v1::EventHeader h = HeaderOf(*d);
     CaseBuild& cb = cases[h.case_ref()];
     cb.pack.set_case_ref(h.case_ref());
     cb.pack.set_risk_level(std::max(cb.pack.risk_level(), h.risk().level()));

@@ -1,11 +1,13 @@
 #include "broker/rocksdb_store.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
 #include "absl/synchronization/mutex.h"
 #include "broker/retryable_fs.h"
 #include "rocksdb/db.h"
@@ -24,6 +26,8 @@ constexpr char kMeta[] = "meta";          // counters, see below
 constexpr char kConsent[] = "consent";    // subject 0x00 purpose -> ConsentStatus
 constexpr char kCases[] = "cases";        // case_ref -> CaseState
 constexpr char kMeetings[] = "meetings";  // meeting 0x00 agency -> MeetingCursor
+constexpr char kPerpetrators[] = "perpetrators";  // subject pseudonym -> PerpetratorState
+constexpr char kSchedule[] = "schedule";  // be64(due micros) 0x00 schedule 0x00 case 0x00 step 0x00 anchor -> ScheduledNotice
 
 // meta keys: "event_seq" -> be64; "qhead/<agency>" -> be64; "ack/<agency>" -> be64;
 // "dlv/<agency>" -> be64 (first deliveries audited through).
@@ -48,6 +52,13 @@ uint64_t FromBe64(const rocksdb::Slice& s) {
 
 std::string QueueKey(const std::string& agency, uint64_t seq) {
   return absl::StrCat(agency, std::string(1, '\0'), Be64(seq));
+}
+
+std::string ScheduleKey(const ScheduledNotice& n) {
+  const int64_t due = google::protobuf::util::TimeUtil::TimestampToMicroseconds(n.due());
+  const std::string nul(1, '\0');
+  return absl::StrCat(Be64(static_cast<uint64_t>(std::max<int64_t>(0, due))), nul, n.schedule_id(), nul,
+                      n.case_ref(), nul, n.step(), nul, n.anchor_event_id());
 }
 
 std::string PairKey(const std::string& a, const std::string& b) {
@@ -81,7 +92,7 @@ class RocksDbStore : public Store {
     env_ = rocksdb::NewCompositeEnv(WithRetryableOpenErrors(rocksdb::FileSystem::Default()));
     options.env = env_.get();
     std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kEvents, kQueues, kMeta,
-                                      kConsent, kCases, kMeetings};
+                                      kConsent, kCases, kMeetings, kPerpetrators, kSchedule};
     const std::vector<std::string> audit_names = audit::AuditColumnFamilyNames();
     names.insert(names.end(), audit_names.begin(), audit_names.end());
     std::vector<std::string> existing;
@@ -154,6 +165,13 @@ class RocksDbStore : public Store {
     for (const CursorUpdate& c : m.cursors) {
       batch.Put(cf_.at(kMeetings), PairKey(c.meeting_id, c.agency), c.cursor.SerializeAsString());
     }
+    for (const auto& [ref, state] : m.perpetrators) {
+      batch.Put(cf_.at(kPerpetrators), ref, state.SerializeAsString());
+    }
+    for (const ScheduledNotice& n : m.schedule) {
+      batch.Put(cf_.at(kSchedule), ScheduleKey(n), n.SerializeAsString());
+    }
+    for (const std::string& key : m.unschedule) batch.Delete(cf_.at(kSchedule), key);
     // Queue positions go into the audit records that mention them.
     std::optional<audit::StagedAppend> staged;
     if (!m.audit.empty()) {
@@ -257,6 +275,33 @@ class RocksDbStore : public Store {
     if (auto st = FromRocks(s, "cannot read case"); !st.ok()) return st;
     if (!state.ParseFromString(value)) return absl::DataLossError(absl::StrCat("case ", case_ref, " is corrupt"));
     return state;
+  }
+
+  absl::StatusOr<PerpetratorState> GetPerpetrator(const std::string& subject_ref) const override {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf_.at(kPerpetrators), subject_ref, &value);
+    PerpetratorState state;
+    if (s.IsNotFound()) return state;
+    if (auto st = FromRocks(s, "cannot read perpetrator"); !st.ok()) return st;
+    if (!state.ParseFromString(value)) return absl::DataLossError("a stored perpetrator state is corrupt");
+    return state;
+  }
+
+  absl::StatusOr<std::vector<DueNotice>> DueNotices(absl::Time now, size_t limit) const override {
+    std::vector<DueNotice> out;
+    const std::string upto = Be64(static_cast<uint64_t>(std::max<int64_t>(0, absl::ToUnixMicros(now))));
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_.at(kSchedule)));
+    for (it->SeekToFirst(); it->Valid() && out.size() < limit; it->Next()) {
+      if (it->key().size() < 8 || rocksdb::Slice(it->key().data(), 8).compare(upto) > 0) break;
+      DueNotice d;
+      d.key = it->key().ToString();
+      if (!d.notice.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+        return absl::DataLossError("a scheduled reminder is corrupt");
+      }
+      out.push_back(std::move(d));
+    }
+    if (auto s = FromRocks(it->status(), "cannot read the schedule"); !s.ok()) return s;
+    return out;
   }
 
   absl::StatusOr<std::optional<MeetingCursor>> GetCursor(const std::string& meeting_id,

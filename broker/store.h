@@ -50,10 +50,18 @@ struct Mutation {
   std::vector<v1::ConsentStatus> consents;
   std::vector<std::pair<std::string, CaseState>> cases;  // case_ref -> new state
   std::vector<CursorUpdate> cursors;
+  std::vector<std::pair<std::string, PerpetratorState>> perpetrators;  // pseudonym -> new state
+  std::vector<ScheduledNotice> schedule;     // reminders to raise when due
+  std::vector<std::string> unschedule;       // keys (DueNotice::key) of reminders raised
   std::vector<v1::AuditRecord> audit;
   // Runs after positions are assigned and before the batch is written, to fill
   // what depends on them (the signed receipt). An error aborts the mutation.
   std::function<absl::Status(const Assigned&, StoredEvent*)> finalize;
+};
+
+struct DueNotice {
+  std::string key;  // its place in the schedule, for Mutation::unschedule
+  ScheduledNotice notice;
 };
 
 struct QueueItem {
@@ -80,6 +88,10 @@ class Store {
   virtual absl::StatusOr<std::optional<v1::ConsentStatus>> GetConsent(
       const std::string& subject_ref, const std::string& purpose) const = 0;
   virtual absl::StatusOr<CaseState> GetCase(const std::string& case_ref) const = 0;
+  // An empty state for a perpetrator the broker has not seen.
+  virtual absl::StatusOr<PerpetratorState> GetPerpetrator(const std::string& subject_ref) const = 0;
+  // Scheduled reminders due at or before `now`, earliest first, at most `limit`.
+  virtual absl::StatusOr<std::vector<DueNotice>> DueNotices(absl::Time now, size_t limit) const = 0;
   virtual absl::StatusOr<std::optional<MeetingCursor>> GetCursor(const std::string& meeting_id,
                                                                  const std::string& agency) const = 0;
   virtual uint64_t EventCount() const = 0;

@@ -61,6 +61,18 @@ int Pack(const std::vector<std::string>& argv) {
     agents::PackCaseView cv{c.case_ref(), c.risk_level(), c.priority_score(), c.score_explanation(), {}};
     for (const v1::Delivery& d : c.deliveries()) {
       ++events;
+      if (d.has_notice()) {
+        absl::StatusOr<v1::NoticeBody> notice = (*client)->VerifyNotice(d.notice());
+        if (notice.ok()) {
+          cv.events.push_back(agents::NoticePackEvent(*notice));
+        } else {
+          ++failed;
+          agents::PackEvent bad;
+          bad.error = notice.status();
+          cv.events.push_back(std::move(bad));
+        }
+        continue;
+      }
       absl::StatusOr<crypto::OpenedEvent> opened = (*client)->Open(d);
       if (opened.ok()) {
         cv.events.push_back(agents::ToPackEvent(d, *opened));

@@ -208,6 +208,11 @@ absl::Status Agent::ReceiveUntilIdle(absl::Duration idle, const std::atomic<bool
       Log(absl::StrCat("QUARANTINED delivery ", e.queue_sequence, ": ", e.rejected.ToString()));
       return;
     }
+    if (e.notice) {
+      Log(absl::StrCat("received broker notice ", e.event_id, " (", KindName(e.kind), "): ", e.notice_reason,
+                       e.duplicate ? " [redelivery, already stored]" : ""));
+      return;
+    }
     Log(absl::StrCat("received ", e.event_id, " (", KindName(e.kind), ") from ", e.sender,
                      e.duplicate ? " [redelivery, already stored]" : "", ": opened [",
                      absl::StrJoin(e.opened, ", "), "]",

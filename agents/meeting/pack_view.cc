@@ -125,6 +125,28 @@ PackEvent ToPackEvent(const v1::Delivery& delivery, const crypto::OpenedEvent& o
   return e;
 }
 
+PackEvent NoticePackEvent(const v1::NoticeBody& notice) {
+  PackEvent e;
+  e.header.set_event_id(notice.notice_id());
+  e.header.set_kind(notice.kind());
+  e.header.set_sender("broker");
+  e.header.set_case_ref(notice.case_ref());
+  *e.header.mutable_subjects() = notice.subjects();
+  *e.header.mutable_occurred_at() = notice.raised_at();
+  e.notification_only = true;
+  auto summary = std::make_shared<v1::Summary>();
+  summary->set_headline(absl::StrCat("Broker notice: ", notice.reason()));
+  std::string text = absl::StrCat("Raised by the partnership broker from event headers (policy rule '",
+                                  notice.rule_id(), "').");
+  if (!notice.schedule_step().empty()) absl::StrAppend(&text, " Step: ", notice.schedule_step(), ".");
+  if (notice.related_case_refs_size() > 0) {
+    absl::StrAppend(&text, " Related cases: ", absl::StrJoin(notice.related_case_refs(), ", "), ".");
+  }
+  summary->set_text(text);
+  e.sections.push_back(PackSection{"summary", "accord.v1.Summary", std::move(summary)});
+  return e;
+}
+
 std::vector<RiskPoint> JoinedUpRisk(const PackCaseView& c) {
   std::map<std::string, std::vector<const PackEvent*>> by_agency;
   for (const PackEvent& e : c.events) {

@@ -47,6 +47,9 @@ struct PackView {
 
 // Builds a PackEvent from an opened event (sections decoded by content type).
 PackEvent ToPackEvent(const v1::Delivery& delivery, const crypto::OpenedEvent& opened);
+// A verified broker notice (a serial pattern, a reminder): shown as an event
+// from "broker" whose summary is the notice's reason.
+PackEvent NoticePackEvent(const v1::NoticeBody& notice);
 
 // Latest risk per agency in a case and how it moved: "new", "up", "down", "same".
 struct RiskPoint {

@@ -158,6 +158,17 @@ absl::StatusOr<v1::Envelope> AgencyClient::PlanAndSeal(
   return envelope;
 }
 
+absl::StatusOr<v1::NoticeBody> AgencyClient::VerifyNotice(const v1::BrokerNotice& notice) const {
+  if (auto s = crypto::VerifySignature(log_public_key_, crypto::kBrokerNoticeType, notice.body(), notice.signature());
+      !s.ok()) {
+    return absl::DataLossError(absl::StrCat("broker notice signature invalid: ", s.message()));
+  }
+  v1::NoticeBody body;
+  if (!body.ParseFromString(notice.body())) return absl::DataLossError("broker notice does not parse");
+  if (body.notice_id().empty()) return absl::DataLossError("broker notice has no id");
+  return body;
+}
+
 absl::StatusOr<v1::ReceiptBody> AgencyClient::Publish(const v1::Envelope& envelope,
                                                       absl::Duration timeout) {
   grpc::ClientContext ctx;

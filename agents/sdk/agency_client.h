@@ -53,6 +53,9 @@ class AgencyClient {
   // Publishes and verifies the broker's signed receipt (log key, event id,
   // envelope digest). The gRPC status code is preserved in the error.
   absl::StatusOr<v1::ReceiptBody> Publish(const v1::Envelope& envelope, absl::Duration timeout);
+  // A notice the broker raised itself: its signature by the partnership's log
+  // key over the body bytes as received, then the body (docs/protocol.md §3).
+  absl::StatusOr<v1::NoticeBody> VerifyNotice(const v1::BrokerNotice& notice) const;
 
   // Verifies the sender (directory key valid at the event time) and opens the
   // sections wrapped for this agency. Notification-only deliveries have none.

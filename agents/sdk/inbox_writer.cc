@@ -127,6 +127,18 @@ absl::StatusOr<bool> InboxWriter::Write(const v1::Delivery& delivery,
   return true;
 }
 
+absl::StatusOr<bool> InboxWriter::WriteNotice(const v1::Delivery& delivery, const v1::NoticeBody& notice) const {
+  const std::string path = (fs::path(dir_) / ("notice-" + FileNameFor(notice.notice_id()))).string();
+  std::error_code ec;
+  if (fs::exists(path, ec)) return false;
+  const std::string json = absl::StrCat(
+      "{\n  \"notice_id\": ", Quote(notice.notice_id()), ",\n  \"queue_sequence\": ", delivery.queue_sequence(),
+      ",\n  \"received_at\": ", Quote(absl::FormatTime(absl::RFC3339_sec, absl::Now(), absl::UTCTimeZone())),
+      ",\n  \"notice\": ", MessageJson(notice), "\n}\n");
+  if (auto s = WriteFileDurably(path, json); !s.ok()) return s;
+  return true;
+}
+
 absl::Status InboxWriter::Quarantine(const v1::Delivery& delivery, const absl::Status& why) const {
   v1::EventHeader claimed;
   claimed.ParseFromString(delivery.envelope().header());

@@ -23,6 +23,8 @@ class InboxWriter {
   // Returns false if this event id was already written (a redelivery).
   absl::StatusOr<bool> Write(const v1::Delivery& delivery, const crypto::OpenedEvent& event) const;
   absl::Status Quarantine(const v1::Delivery& delivery, const absl::Status& why) const;
+  // A verified broker notice, as notice-<id>.json; false if already written.
+  absl::StatusOr<bool> WriteNotice(const v1::Delivery& delivery, const v1::NoticeBody& notice) const;
 
   // File name used for an event id (ids may hold ':' or '/').
   static std::string FileNameFor(const std::string& event_id);

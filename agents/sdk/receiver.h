@@ -19,6 +19,8 @@ struct ReceivedEvent {
   std::vector<std::string> opened;     // section names
   std::vector<std::string> withheld;
   bool duplicate = false;              // already written earlier (redelivery)
+  bool notice = false;                 // a broker notice (event_id is the notice id)
+  std::string notice_reason;
   absl::Status rejected;               // verification failed: quarantined
 };
 
@@ -32,6 +34,10 @@ class Receiver {
   absl::Status Run(grpc::ClientContext* ctx, const std::function<void(const ReceivedEvent&)>& report);
 
  private:
+  // Verifies, writes (or quarantines) one delivery; an error is a local write failure.
+  absl::Status TakeEvent(const v1::Delivery& delivery, ReceivedEvent* event) const;
+  absl::Status TakeNotice(const v1::Delivery& delivery, ReceivedEvent* event) const;
+
   AgencyClient* client_;
   const InboxWriter* writer_;
 };

@@ -7,9 +7,11 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -86,6 +88,22 @@ absl::StatusOr<std::unique_ptr<BrokerProcess>> BrokerProcess::Start(const std::s
   const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
   if (log_fd < 0) return absl::InternalError("cannot open broker log");
   const off_t start = ::lseek(log_fd, 0, SEEK_END);
+  // The child's environment, built before fork: between fork and exec only
+  // async-signal-safe calls are made.
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const bool replaced = std::any_of(options.environment.begin(), options.environment.end(),
+                                      [&](const std::string& add) {
+                                        const size_t eq = add.find('=');
+                                        return entry.substr(0, entry.find('=')) == add.substr(0, eq);
+                                      });
+    if (!replaced) env_strings.emplace_back(entry);
+  }
+  env_strings.insert(env_strings.end(), options.environment.begin(), options.environment.end());
+  std::vector<char*> envp;
+  for (std::string& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
   const pid_t pid = ::fork();
   if (pid < 0) return absl::InternalError("fork failed");
   if (pid == 0) {
@@ -95,7 +113,8 @@ absl::StatusOr<std::unique_ptr<BrokerProcess>> BrokerProcess::Start(const std::s
     }
     ::dup2(log_fd, 2);
     ::dup2(log_fd, 1);
-    ::execl(binary.c_str(), binary.c_str(), "--config", config.c_str(), static_cast<char*>(nullptr));
+    const char* argv[] = {binary.c_str(), "--config", config.c_str(), nullptr};
+    ::execve(binary.c_str(), const_cast<char* const*>(argv), envp.data());
     ::_exit(127);
   }
   ::close(log_fd);

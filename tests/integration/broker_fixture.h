@@ -30,6 +30,9 @@ struct ProcessOptions {
   // RLIMIT_NOFILE for the child (0: inherit).
   uint64_t open_files_soft = 0;
   uint64_t open_files_hard = 0;
+  // Added to the child's environment ("NAME=value"; a name already set is
+  // replaced).
+  std::vector<std::string> environment;
 };
 
 // The accord-broker program, run as a child process.
