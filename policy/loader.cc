@@ -23,13 +23,14 @@ using internal::Context;
 using internal::EventMask;
 using internal::FlagMask;
 using internal::IsIdentifier;
-using internal::SectionMask;
+using internal::Sections;
 
 absl::StatusOr<Condition> ParseWhen(Context& ctx, const YAML::Node& n, const std::string& rule, bool in_forbid) {
   Condition when;
   if (!n) return when;
   const std::string what = absl::StrCat("'when' of rule '", rule, "'");
-  if (auto s = ctx.c->Keys(n, what, {"senders", "sender_kinds", "events", "min_risk", "flags_all", "flags_any"});
+  if (auto s = ctx.c->Keys(n, what, {"senders", "sender_kinds", "events", "min_risk", "flags_all", "flags_any", "about",
+                                     "destinations", "destination_kinds"});
       !s.ok())
     return s;
   if (n["senders"] || n["sender_kinds"]) {
@@ -62,12 +63,23 @@ absl::StatusOr<Condition> ParseWhen(Context& ctx, const YAML::Node& n, const std
     if (!m.ok()) return m.status();
     when.flags_any = *m;
   }
+  if (n["about"]) {
+    absl::StatusOr<Mask> m = internal::RoleMask(ctx, n["about"], what + " about");
+    if (!m.ok()) return m.status();
+    when.about = *m;
+  }
+  if (n["destinations"] || n["destination_kinds"]) {
+    absl::StatusOr<Mask> m =
+        internal::AgenciesByIdAndKind(ctx, n, "destinations", "destination_kinds", what, in_forbid);
+    if (!m.ok()) return m.status();
+    when.destinations = *m;
+  }
   return when;
 }
 
 absl::StatusOr<Targets> ParseTargets(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid) {
   Targets t;
-  if (auto s = ctx.c->Keys(n, what, {"agencies", "kinds", "relations"}); !s.ok()) return s;
+  if (auto s = ctx.c->Keys(n, what, {"agencies", "kinds", "relations", "destination"}); !s.ok()) return s;
   absl::StatusOr<Mask> agencies = internal::AgenciesByIdAndKind(ctx, n, "agencies", "kinds", what, in_forbid);
   if (!agencies.ok()) return agencies.status();
   t.agencies = *agencies;
@@ -78,6 +90,14 @@ absl::StatusOr<Targets> ParseTargets(Context& ctx, const YAML::Node& n, const st
       if (!IsIdentifier(rel)) return ctx.c->Error(node, absl::StrCat("relation '", rel, "' is not an identifier"));
       t.relations.push_back(rel);
     }
+  }
+  if (n["destination"]) {
+    absl::StatusOr<std::string> v = ctx.c->Scalar(n["destination"], "destination");
+    if (!v.ok()) return v.status();
+    if (*v != "true" && *v != "false") {
+      return ctx.c->Error(n["destination"], absl::StrCat("destination in ", what, " must be true or false"));
+    }
+    t.destination = *v == "true";
   }
   return t;
 }
@@ -132,16 +152,16 @@ absl::Status ParseRule(Context& ctx, const YAML::Node& n, std::set<std::string>*
     }
   } else if (forbid) {
     if (n["basis"] || n["consent"]) return ctx.c->Error(n, absl::StrCat("forbid rule '", r.id, "' takes no basis or consent"));
-    r.sections = kAll;
+    r.sections.any_role = kAll;
     if (n["sections"]) {
-      absl::StatusOr<Mask> m = SectionMask(ctx, n["sections"], absl::StrCat("sections of rule '", r.id, "'"), true);
+      absl::StatusOr<SectionSet> m = Sections(ctx, n["sections"], absl::StrCat("sections of rule '", r.id, "'"), true);
       if (!m.ok()) return m.status();
       r.sections = *m;
     }
   } else {
     if (!n["sections"]) return ctx.c->Error(n, absl::StrCat("permit rule '", r.id, "' is missing 'sections'"));
     if (!n["basis"]) return ctx.c->Error(n, absl::StrCat("permit rule '", r.id, "' is missing 'basis' (the lawful basis)"));
-    absl::StatusOr<Mask> m = SectionMask(ctx, n["sections"], absl::StrCat("sections of rule '", r.id, "'"), false);
+    absl::StatusOr<SectionSet> m = Sections(ctx, n["sections"], absl::StrCat("sections of rule '", r.id, "'"), false);
     if (!m.ok()) return m.status();
     r.sections = *m;
     absl::StatusOr<v1::LawfulBasis> basis = ParseBasis(ctx, n["basis"]);
@@ -204,7 +224,7 @@ absl::Status ParseOverride(Context& ctx, const YAML::Node& n, std::set<std::stri
   absl::StatusOr<Targets> to = ParseTargets(ctx, n["to"], what + " 'to'", false);
   if (!to.ok()) return to.status();
   o.to = *to;
-  absl::StatusOr<Mask> sections = SectionMask(ctx, n["sections"], what + " sections", false);
+  absl::StatusOr<SectionSet> sections = Sections(ctx, n["sections"], what + " sections", false);
   if (!sections.ok()) return sections.status();
   o.sections = *sections;
   absl::StatusOr<v1::LawfulBasis> basis = ParseBasis(ctx, n["basis"]);
@@ -264,7 +284,11 @@ absl::Status Compile(Context& ctx, const YAML::Node& root) {
   absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> sections = c.List(root["sections"], "sections");
   if (!sections.ok()) return sections.status();
   for (const auto& [name, node] : *sections) {
-    if (!IsIdentifier(name)) return c.Error(node, absl::StrCat("section name '", name, "' must be a lower-case identifier"));
+    if (!IsSectionBase(name)) {
+      return c.Error(node, absl::StrCat("section name '", name,
+                                        "' must be a lower-case letter, then lower-case letters, digits or '_' (roles "
+                                        "such as '@victim' belong in rules, not here)"));
+    }
     if (ctx.policy->SectionIndex(name) >= 0) return c.Error(node, absl::StrCat("section '", name, "' is listed twice"));
     if (static_cast<int>(ctx.policy->sections().size()) >= kMaxSections) {
       return c.Error(node, absl::StrCat("at most ", kMaxSections, " sections"));

@@ -4,10 +4,12 @@
 #ifndef ACCORD_POLICY_POLICY_H_
 #define ACCORD_POLICY_POLICY_H_
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "accord/v1/directory.pb.h"
@@ -20,6 +22,10 @@ using Mask = uint64_t;  // bit i: agency i, section i, event kind i or flag i
 inline constexpr int kMaxAgencies = 64;
 inline constexpr int kMaxSections = 64;
 inline constexpr Mask kAll = ~Mask{0};
+// An event's sections beyond this many are withheld from everyone.
+inline constexpr int kMaxEventSections = 64;
+// Section roles, indexed by v1::SubjectRole; 0 is a name without a role.
+inline constexpr int kRoleSlots = 5;
 
 // 0 for a position outside the mask (an undefined enum value never matches).
 inline Mask Bit(int i) { return (i >= 0 && i < 64) ? Mask{1} << i : Mask{0}; }
@@ -41,10 +47,25 @@ struct Agency {
 };
 
 // Recipients: fixed agencies (by id or kind) plus case relations resolved at
-// evaluation time (e.g. "referrer" of the case).
+// evaluation time (e.g. "referrer" of the case), and the header's destination.
 struct Targets {
   Mask agencies = 0;
   std::vector<std::string> relations;
+  bool destination = false;     // the header's destination agency, if in the policy
+};
+
+// The sections a rule names (docs/policy.md §Sections about a person): a base
+// alone ("health") stands for that base with any role or none; "health@victim"
+// for that role only. Bit i is the policy's section (base) i.
+struct SectionSet {
+  Mask any_role = 0;                     // "health"; kAll for a forbid's "all"
+  std::array<Mask, kRoleSlots> role{};   // role[r]: "health@<r>"; role[0] unused
+
+  bool empty() const;
+  // The bases this set matches in a section name with role `r` (0: no role).
+  // A permit of "health@perpetrator" never matches a name without a role; a
+  // forbid of "health@victim" (any role) does: the unknown subject may be hers.
+  Mask Matching(int r, bool forbid) const;
 };
 
 struct Condition {
@@ -53,6 +74,8 @@ struct Condition {
   v1::RiskLevel min_risk = v1::RISK_LEVEL_UNSPECIFIED;
   Mask flags_all = 0;           // bit = Flag number; all must be set
   Mask flags_any = 0;           // at least one must be set (if non-zero)
+  Mask about = kAll;            // bit = SubjectRole of header.about; kAll: any, none included
+  Mask destinations = kAll;     // agency of header.destination; kAll: any, none included
 };
 
 enum class Effect { kPermit, kForbid, kNotify };
@@ -63,7 +86,7 @@ struct Rule {
   Effect effect = Effect::kPermit;
   Condition when;
   Targets to;
-  Mask sections = 0;            // forbid: kAll means every section
+  SectionSet sections;          // forbid: any_role == kAll means every section
   v1::LawfulBasis basis = v1::LAWFUL_BASIS_UNSPECIFIED;
   std::string consent_purpose;  // basis consent only
   v1::SubjectRole consent_subject = v1::SUBJECT_ROLE_VICTIM;
@@ -78,7 +101,7 @@ struct OverrideRule {
   std::set<std::string> reasons;       // accepted header.override.reason values
   Mask event_kinds = kAll;
   Targets to;
-  Mask sections = 0;
+  SectionSet sections;
   v1::LawfulBasis basis = v1::LAWFUL_BASIS_UNSPECIFIED;
   int justification_section = -1;      // section index; delivered to `auditors`
   Mask auditors = 0;
@@ -120,9 +143,9 @@ class Policy {
   const std::vector<OverrideRule>& overrides() const { return overrides_; }
   const ConsentAuthority& consent_authority() const { return consent_authority_; }
 
-  // -1 when unknown.
+  // -1 when unknown. SectionIndex takes a base ("health"), not "health@victim".
   int AgencyIndex(const std::string& id) const;
-  int SectionIndex(const std::string& name) const;
+  int SectionIndex(std::string_view base) const;
   Mask AgenciesOfKind(v1::AgencyKind kind) const;
 
  private:

@@ -75,7 +75,8 @@ absl::Status ParseConsentMap(const std::string& src, const YAML::Node& n, Scenar
 
 absl::Status ParseEvent(const std::string& src, const YAML::Node& n, Scenario* sc) {
   if (auto s = CheckKeys(src, n, {"kind", "sender", "risk", "flags", "subjects", "sections", "override", "relations",
-                                  "case", "event_id", "consent_reference"},
+                                  "ended_relations", "case", "event_id", "consent_reference", "destination", "about",
+                                  "in_reply_to", "case_ref"},
                          "event");
       !s.ok())
     return s;
@@ -137,16 +138,35 @@ absl::Status ParseEvent(const std::string& src, const YAML::Node& n, Scenario* s
     h.mutable_consent()->set_purpose(c["purpose"].as<std::string>(""));
     h.mutable_consent()->set_subject_ref(SubjectRef(h, c["subject"].as<std::string>("victim")));
   }
-  if (const YAML::Node rel = n["relations"]) {
-    if (!rel.IsMap()) return Err(src, rel, "relations must map a relation to an agency");
+  for (const char* key : {"relations", "ended_relations"}) {
+    const YAML::Node rel = n[key];
+    if (!rel) continue;
+    if (!rel.IsMap()) return Err(src, rel, absl::StrCat(key, " must map a relation to an agency"));
     for (const auto& kv : rel) {
       for (const std::string& agency : Strings(kv.second)) {
         v1::CaseRelation* r = h.add_relations();
         r->set_relation(kv.first.as<std::string>());
         r->set_agency(agency);
+        r->set_ended(std::string(key) == "ended_relations");
       }
     }
   }
+  if (const YAML::Node d = n["destination"]) {
+    if (d.IsScalar()) {
+      h.mutable_destination()->set_agency(d.as<std::string>());
+    } else {
+      if (auto s = CheckKeys(src, d, {"agency", "service"}, "destination"); !s.ok()) return s;
+      h.mutable_destination()->set_agency(d["agency"].as<std::string>(""));
+      h.mutable_destination()->set_service(d["service"].as<std::string>(""));
+    }
+  }
+  if (const YAML::Node a = n["about"]) {
+    std::optional<v1::SubjectRole> role = SubjectRoleFromName(a.as<std::string>(""));
+    if (!role) return Err(src, a, "about must be victim, perpetrator, child or other");
+    h.set_about(*role);
+  }
+  if (n["in_reply_to"]) h.set_in_reply_to(n["in_reply_to"].as<std::string>());
+  h.set_case_ref(n["case_ref"] ? n["case_ref"].as<std::string>() : "case");
   if (const YAML::Node c = n["case"]) {
     if (auto s = CheckKeys(src, c, {"relations", "facts"}, "case"); !s.ok()) return s;
     if (c["relations"]) {

@@ -117,19 +117,47 @@ absl::StatusOr<Mask> KindMask(Context& ctx, const YAML::Node& n, const std::stri
   return m;
 }
 
-absl::StatusOr<Mask> SectionMask(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid) {
+absl::StatusOr<SectionSet> Sections(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid) {
   absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n, what);
   if (!items.ok()) return items.status();
-  Mask m = 0;
+  SectionSet set;
   for (const auto& [name, node] : *items) {
-    if (name == "all" && in_forbid) return kAll;
-    const int i = ctx.policy->SectionIndex(name);
+    if (name == "all" && in_forbid) {
+      set.any_role = kAll;
+      continue;
+    }
+    const std::size_t at = name.find('@');
+    const std::optional<SectionName> parsed = ParseSectionName(name);
+    if (at != std::string::npos && !parsed) {
+      return ctx.c->Error(node, absl::StrCat("section '", name, "' in ", what,
+                                             " is not base@role with role victim, perpetrator, child or other"));
+    }
+    const int i = ctx.policy->SectionIndex(parsed ? parsed->base : std::string_view(name));
     if (i < 0) {
       if (auto s = ctx.c->Unknown(node, absl::StrCat("unknown section '", name, "' in ", what), in_forbid); !s.ok())
         return s;
       continue;
     }
-    m |= Bit(i);
+    if (parsed && parsed->role != v1::SUBJECT_ROLE_UNSPECIFIED) {
+      set.role[static_cast<std::size_t>(parsed->role)] |= Bit(i);
+    } else {
+      set.any_role |= Bit(i);
+    }
+  }
+  return set;
+}
+
+absl::StatusOr<Mask> RoleMask(Context& ctx, const YAML::Node& n, const std::string& what) {
+  absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n, what);
+  if (!items.ok()) return items.status();
+  Mask m = 0;
+  for (const auto& [name, node] : *items) {
+    std::optional<v1::SubjectRole> role = SubjectRoleFromName(name);
+    if (!role) {
+      return ctx.c->Error(node, absl::StrCat("subject role '", name, "' in ", what,
+                                             " is not victim, perpetrator, child or other"));
+    }
+    m |= Bit(static_cast<int>(*role));
   }
   return m;
 }

@@ -59,7 +59,12 @@ absl::StatusOr<Mask> KindMask(Context& ctx, const YAML::Node& n, const std::stri
 // `kinds_key` (either may be absent; 0 when both are).
 absl::StatusOr<Mask> AgenciesByIdAndKind(Context& ctx, const YAML::Node& map, const char* ids_key,
                                          const char* kinds_key, const std::string& what, bool in_forbid);
-absl::StatusOr<Mask> SectionMask(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid);
+// Section names as rules write them: "base" or "base@role". An unknown base
+// warns (errors in forbids); an unknown role is an error. "all" (forbids
+// only) is every section.
+absl::StatusOr<SectionSet> Sections(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid);
+// Subject roles (victim, perpetrator, child, other) as a mask by SubjectRole.
+absl::StatusOr<Mask> RoleMask(Context& ctx, const YAML::Node& n, const std::string& what);
 absl::StatusOr<Mask> EventMask(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid);
 absl::StatusOr<Mask> FlagMask(Context& ctx, const YAML::Node& n, const std::string& what);
 
