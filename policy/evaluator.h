@@ -21,7 +21,10 @@ namespace accord::policy {
 
 // What the broker knows about the case beyond this event's header.
 struct CaseContext {
-  // relation ("referrer", "partner_support", ...) -> agency ids
+  // relation ("referrer", "partner_support", ...) -> agency ids: the case's
+  // own relations and, merged in by the broker, the perpetrator-scoped
+  // relations (ScopeOf) of every perpetrator subject of the event. Relations
+  // the header declares count as well, and those it ends do not.
   std::map<std::string, std::vector<std::string>> relations;
   // Case facts the broker tracks, e.g. FLAG_CASE_LISTED_AT_MARAC.
   std::vector<v1::Flag> facts;
@@ -43,6 +46,15 @@ inline constexpr char kOverrideRefused[] = "override-refused";
 struct ConsentAuthorityDecision {
   bool allowed = false;
   std::string rule_id;  // the consent_authority entry that decided, or kDefaultDeny
+  std::string reason;   // a sentence for the caller and the audit log
+};
+
+// Whether a header may declare (or, with CaseRelation.ended, end) a relation
+// (docs/policy.md §Relations). Default deny: a relation the policy's
+// relations section does not name, or a policy without the section, refuses.
+struct RelationDecision {
+  bool allowed = false;
+  std::string rule_id;  // the relations entry's id, or kDefaultDeny
   std::string reason;   // a sentence for the caller and the audit log
 };
 
@@ -68,6 +80,26 @@ class Evaluator {
   ConsentAuthorityDecision MayRecordConsent(const v1::EventHeader& header) const;
   // GetConsent: may `agency` read consent state for `purpose`?
   ConsentAuthorityDecision MayReadConsent(const std::string& agency, const std::string& purpose) const;
+
+  // May header.sender() declare `r` on this event (or end it, r.ended)? The
+  // sender must be one the relation's declared_by names (by id, by kind, or
+  // as the sender of an event of a senders_of kind, e.g. a referral), the
+  // related agency must be in the policy (and the sender itself when the
+  // relation is `self`), and declaring a perpetrator-scoped relation needs a
+  // perpetrator subject in the event to belong to.
+  RelationDecision MayDeclareRelation(const v1::EventHeader& header, const v1::CaseRelation& r) const;
+  // kCase for a relation the policy does not name.
+  RelationScope ScopeOf(const std::string& relation) const;
+  // The relations this event ends by itself (ended = true): for each relation
+  // whose ends_on names the event's kind, the sender's relation of that name,
+  // e.g. Drive's DESELECTION ends {programme, drive}. The broker ends them
+  // where it holds them; nothing is refused.
+  std::vector<v1::CaseRelation> RelationsEndedBy(const v1::EventHeader& header) const;
+  // The relations this event declares for its sender without saying so:
+  // for each relation whose implied_by names the event's kind, {relation,
+  // sender}, if MayDeclareRelation would allow the sender to declare it,
+  // e.g. a REFERRAL from probation implies {referrer, probation}.
+  std::vector<v1::CaseRelation> RelationsImpliedBy(const v1::EventHeader& header) const;
 
  private:
   std::shared_ptr<const Policy> policy_;

@@ -91,6 +91,35 @@ void LintConsentAuthority(const Policy& policy, std::vector<Diagnostic>* out) {
   }
 }
 
+// Relations rules send to but which nobody may declare, relations nobody may
+// declare, and a missing section.
+void LintRelations(const Policy& policy, std::vector<Diagnostic>* out) {
+  const Relations& relations = policy.relations();
+  if (!relations.present) {
+    out->push_back({{1, 1},
+                    "the policy has no relations section: no agency may declare or end any relation (every "
+                    "event declaring or ending one is refused)"});
+    return;
+  }
+  for (const RelationSpec& r : relations.specs) {
+    if (r.declarers == 0 && r.declaring_events == 0) {
+      out->push_back({r.at, absl::StrCat("relation '", r.name, "' can never be declared: its declared_by names ",
+                                         "no known agency and no senders_of event kinds")});
+    }
+  }
+  auto check = [&](const std::vector<std::string>& names, const SourceLocation& at, const std::string& who) {
+    for (const std::string& name : names) {
+      if (relations.Find(name) == nullptr) {
+        out->push_back({at, absl::StrCat(who, " sends to relation '", name,
+                                         "', which the relations section does not name: nobody may declare it ",
+                                         "(misspelt?)")});
+      }
+    }
+  };
+  for (const Rule& r : policy.rules()) check(r.to.relations, r.at, absl::StrCat("rule '", r.id, "'"));
+  for (const OverrideRule& o : policy.overrides()) check(o.to.relations, o.at, absl::StrCat("override '", o.id, "'"));
+}
+
 }  // namespace
 
 std::vector<Diagnostic> Lint(const Policy& policy) {
@@ -126,6 +155,7 @@ std::vector<Diagnostic> Lint(const Policy& policy) {
     if (o.sections.empty()) warn("releases nothing: it names no known section");
   }
   LintConsentAuthority(policy, &out);
+  LintRelations(policy, &out);
   return out;
 }
 

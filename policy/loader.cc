@@ -9,6 +9,7 @@
 #include "crypto/hash.h"
 #include "policy/internal/compiler.h"
 #include "policy/internal/consent_authority_parser.h"
+#include "policy/internal/relations_parser.h"
 #include "policy/names.h"
 #include "policy/yaml_document.h"
 #include "yaml-cpp/yaml.h"
@@ -253,7 +254,8 @@ absl::Status Compile(Context& ctx, const YAML::Node& root) {
   Compiler& c = *ctx.c;
   if (!root.IsMap()) return c.Error(root, "a policy file must be a mapping with version, agencies, sections, rules");
   if (auto s = c.Keys(root, "the policy",
-                      {"version", "name", "agencies", "sections", "rules", "overrides", "consent_authority"});
+                      {"version", "name", "agencies", "sections", "rules", "overrides", "consent_authority",
+                       "relations"});
       !s.ok())
     return s;
   for (const char* key : {"version", "agencies", "sections"}) {
@@ -308,6 +310,7 @@ absl::Status Compile(Context& ctx, const YAML::Node& root) {
       if (auto s = ParseOverride(ctx, o, &ids); !s.ok()) return s;
     }
   }
+  if (auto s = internal::ParseRelations(ctx, root["relations"], &ids); !s.ok()) return s;
   // After the rules: its lint needs to know which purposes they rest on.
   return internal::ParseConsentAuthority(ctx, root["consent_authority"], &ids);
 }

@@ -2,6 +2,13 @@
 
 namespace accord::policy {
 
+const RelationSpec* Relations::Find(std::string_view name) const {
+  for (const RelationSpec& r : specs) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
 int Policy::AgencyIndex(const std::string& id) const {
   auto it = agency_index_.find(id);
   return it == agency_index_.end() ? -1 : it->second;

@@ -132,6 +132,35 @@ struct ConsentAuthority {
   std::set<std::string> purposes_without_rules;
 };
 
+enum class RelationScope {
+  kCase,         // held by the case it was declared in
+  kPerpetrator,  // held by the perpetrator's pseudonym: every case he is a subject of
+};
+
+// Who may declare a relation, whom it belongs to, and which events end or
+// imply it (docs/policy.md §Relations).
+struct RelationSpec {
+  std::string name;              // "programme", "referrer", ...
+  std::string id;                // names the entry in decisions
+  std::string description;
+  Mask declarers = 0;            // agencies (by id or kind) that may declare and end it
+  Mask declaring_events = 0;     // senders_of: the sender of an event of these kinds may
+  std::string declarers_text;    // e.g. "an agency of kind victim_services", for messages
+  bool self = false;             // the declared agency must be the declaring one
+  RelationScope scope = RelationScope::kCase;
+  Mask ends_on = 0;              // kinds that end it when the related agency sends one
+  Mask implied_by = 0;           // kinds that declare it for their sender, if it may declare it
+  SourceLocation at;
+};
+
+struct Relations {
+  bool present = false;          // the policy has a relations section
+  SourceLocation at;
+  std::vector<RelationSpec> specs;
+
+  const RelationSpec* Find(std::string_view name) const;
+};
+
 class Policy {
  public:
   const std::string& name() const { return name_; }
@@ -142,6 +171,7 @@ class Policy {
   const std::vector<Rule>& rules() const { return rules_; }
   const std::vector<OverrideRule>& overrides() const { return overrides_; }
   const ConsentAuthority& consent_authority() const { return consent_authority_; }
+  const Relations& relations() const { return relations_; }
 
   // -1 when unknown. SectionIndex takes a base ("health"), not "health@victim".
   int AgencyIndex(const std::string& id) const;
@@ -157,6 +187,7 @@ class Policy {
   std::vector<Rule> rules_;
   std::vector<OverrideRule> overrides_;
   ConsentAuthority consent_authority_;
+  Relations relations_;
   std::map<std::string, int, std::less<>> agency_index_;
   std::map<std::string, int, std::less<>> section_index_;
 };
@@ -172,6 +203,7 @@ class PolicyBuilder {
   void AddRule(Rule r) { p_->rules_.push_back(std::move(r)); }
   void AddOverride(OverrideRule o) { p_->overrides_.push_back(std::move(o)); }
   void SetConsentAuthority(ConsentAuthority a) { p_->consent_authority_ = std::move(a); }
+  void SetRelations(Relations r) { p_->relations_ = std::move(r); }
 
  private:
   Policy* p_;

@@ -312,7 +312,8 @@ absl::StatusOr<std::vector<TestCase>> ParseTestFile(const std::string& path) {
         cases.push_back(*std::move(t));
         continue;
       }
-      if (auto st = CheckKeys(path, c, {"name", "event", "consent", "expect", "never", "override"}, "case"); !st.ok())
+      if (auto st = CheckKeys(path, c, {"name", "event", "consent", "expect", "never", "override", "relations"}, "case");
+          !st.ok())
         return st;
       if (!c["name"] || !c["event"]) {
         return Err(path, c, "a case needs 'name' and either 'event' or 'consent_authority'");
@@ -347,8 +348,19 @@ absl::StatusOr<std::vector<TestCase>> ParseTestFile(const std::string& path) {
           return Err(path, c["override"], "override expectation must be 'used' or 'refused'");
         }
       }
-      if (t.expect.empty() && t.never.empty() && t.override_expectation.empty()) {
-        return Err(path, c, absl::StrCat("case '", t.name, "' expects nothing: add 'expect', 'never' or 'override'"));
+      if (c["relations"]) {
+        t.relations_expectation = c["relations"].as<std::string>("");
+        if (t.relations_expectation != "refused") {
+          return Err(path, c["relations"], "relations expectation must be 'refused' (allowed is the default)");
+        }
+        if (!t.expect.empty() || !t.never.empty() || !t.override_expectation.empty()) {
+          return Err(path, c["relations"],
+                     "a case whose relations are refused has no decision to check: remove expect, never, override");
+        }
+      }
+      if (t.expect.empty() && t.never.empty() && t.override_expectation.empty() && t.relations_expectation.empty()) {
+        return Err(path, c, absl::StrCat("case '", t.name,
+                                         "' expects nothing: add 'expect', 'never', 'override' or 'relations'"));
       }
       cases.push_back(std::move(t));
     }
@@ -361,6 +373,21 @@ absl::StatusOr<std::vector<TestCase>> ParseTestFile(const std::string& path) {
 CaseResult RunCase(const Evaluator& evaluator, const TestCase& test) {
   if (test.consent_authority) return RunConsentAuthorityCase(evaluator, test);
   CaseResult result{test.name, test.line, {}, {}, {}};
+  std::vector<std::string> refused;
+  for (const v1::CaseRelation& r : test.scenario.header.relations()) {
+    const RelationDecision d = evaluator.MayDeclareRelation(test.scenario.header, r);
+    if (!d.allowed) {
+      refused.push_back(absl::StrCat(r.ended() ? "ending " : "", r.relation(), "=", r.agency(), " (rule '", d.rule_id,
+                                     "': ", d.reason, ")"));
+    }
+  }
+  if (test.relations_expectation == "refused") {
+    if (refused.empty()) result.failures.push_back("expected the event's relations to be refused, but all are allowed");
+    return result;
+  }
+  for (const std::string& r : refused) {
+    result.failures.push_back(absl::StrCat("the broker would refuse the event: relation ", r));
+  }
   result.decision = evaluator.Evaluate(test.scenario.header, test.scenario.context, test.scenario.Lookup());
   for (const auto& [agency, e] : test.expect) {
     bool notified = false;

@@ -179,6 +179,28 @@ absl::StatusOr<Mask> EventMask(Context& ctx, const YAML::Node& n, const std::str
   return m;
 }
 
+absl::StatusOr<Mask> KnownEventMask(Context& ctx, const YAML::Node& n, const std::string& what,
+                                    std::vector<std::string>* names) {
+  absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n, what);
+  if (!items.ok()) return items.status();
+  Mask m = 0;
+  for (const auto& [name, node] : *items) {
+    std::optional<v1::EventKind> kind = EventKindFromName(name);
+    if (!kind) {
+      return ctx.c->Error(node, absl::StrCat("unknown event kind '", name, "' in ", what, " (kinds: ",
+                                             absl::StrJoin(EventKindNames(), ", "), ")"));
+    }
+    m |= Bit(static_cast<int>(*kind));
+    if (names != nullptr) names->push_back(name);
+  }
+  return m;
+}
+
+std::string JoinOr(const std::vector<std::string>& parts) {
+  if (parts.size() <= 1) return parts.empty() ? "" : parts[0];
+  return absl::StrCat(absl::StrJoin(parts.begin(), parts.end() - 1, ", "), " or ", parts.back());
+}
+
 absl::StatusOr<Mask> FlagMask(Context& ctx, const YAML::Node& n, const std::string& what) {
   absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n, what);
   if (!items.ok()) return items.status();

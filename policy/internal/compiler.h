@@ -66,6 +66,13 @@ absl::StatusOr<SectionSet> Sections(Context& ctx, const YAML::Node& n, const std
 // Subject roles (victim, perpetrator, child, other) as a mask by SubjectRole.
 absl::StatusOr<Mask> RoleMask(Context& ctx, const YAML::Node& n, const std::string& what);
 absl::StatusOr<Mask> EventMask(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid);
+// Event kinds where an unknown name is always an error (relations, patterns,
+// schedules: a misspelt kind there would silently end nothing or count
+// nothing). `names`, when given, receives the names as written.
+absl::StatusOr<Mask> KnownEventMask(Context& ctx, const YAML::Node& n, const std::string& what,
+                                    std::vector<std::string>* names = nullptr);
+// "a, b or c".
+std::string JoinOr(const std::vector<std::string>& parts);
 absl::StatusOr<Mask> FlagMask(Context& ctx, const YAML::Node& n, const std::string& what);
 
 // A rule or override id: an identifier, unique among all ids in `ids`, and

@@ -52,6 +52,8 @@ rules:
     sections: [summary]
     basis: public_task
 consent_authority: {}
+relations:
+  programme: {id: programme-by-itself, declared_by: {kinds: [perpetrator_programme]}, self: true, scope: perpetrator}
 )";
 
 class AddressingTest : public ::testing::Test {

@@ -38,6 +38,7 @@ rules:
     to: {kinds: [perpetrator_programme]}
     sections: [health@victim, risk@victim]
 consent_authority: {}
+relations: {}
 )";
 
 class SectionRolesTest : public ::testing::Test {
@@ -151,6 +152,7 @@ TEST_F(SectionRolesTest, LintComparesRolesWhenLookingForShadowedPermits) {
 agencies: {probation: {kind: probation}, up2u: {kind: perpetrator_programme}}
 sections: [health]
 consent_authority: {}
+relations: {}
 rules:
   - id: p
     effect: permit
