@@ -1,5 +1,6 @@
 #include "policy/evaluator.h"
 
+#include <algorithm>
 #include <array>
 #include <optional>
 
@@ -22,6 +23,9 @@ EventFacts FactsOf(const Policy& p, const v1::EventHeader& h, const CaseContext&
   if (h.has_destination() && !h.destination().agency().empty()) {
     f.destination = Bit(p.AgencyIndex(h.destination().agency()));
   }
+  f.case_risk = std::max(ctx.standing_risk, h.risk().level());
+  f.header = &h;
+  f.context = &ctx;
   return f;
 }
 

@@ -13,11 +13,27 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "accord/v1/envelope.pb.h"
 #include "accord/v1/policy.pb.h"
 #include "policy/policy.h"
 
 namespace accord::policy {
+
+// One event of a perpetrator's that named victims, as the broker recorded it.
+struct Incident {
+  absl::Time at;                      // the event's occurred_at
+  std::string case_ref;
+  std::vector<std::string> victim_refs;
+  v1::EventKind kind = v1::EVENT_KIND_UNSPECIFIED;
+};
+
+// What the broker knows of one perpetrator (by pseudonym) across cases.
+struct PerpetratorHistory {
+  std::string subject_ref;
+  int other_open_cases = 0;           // open cases he is a subject of, other than this one
+  std::vector<Incident> incidents;    // oldest first; may or may not hold this event already
+};
 
 // What the broker knows about the case beyond this event's header.
 struct CaseContext {
@@ -28,6 +44,32 @@ struct CaseContext {
   std::map<std::string, std::vector<std::string>> relations;
   // Case facts the broker tracks, e.g. FLAG_CASE_LISTED_AT_MARAC.
   std::vector<v1::Flag> facts;
+  // The case's standing risk: lifecycle events never lower it.
+  v1::RiskLevel standing_risk = v1::RISK_LEVEL_UNSPECIFIED;
+  // The time incident windows count back from; the header's occurred_at
+  // when left at the Unix epoch.
+  absl::Time now;
+  // The event's perpetrators (and the case's own) with their history.
+  std::vector<PerpetratorHistory> perpetrators;
+};
+
+// A policy pattern newly or still holding for one perpetrator: the broker
+// raises one SERIAL_PATTERN notice per perpetrator and pattern.
+struct PatternMatch {
+  std::string pattern_id;
+  std::string perpetrator_ref;
+  std::string reason;                   // e.g. "3 incidents with 2 different victims within 365 days"
+  std::vector<std::string> recipients;  // agency ids (NoticeRecipients)
+};
+
+struct ScheduleStep {
+  std::string label;                    // "6 months"
+  absl::Duration after;                 // from the starting event's occurred_at
+};
+
+struct ScheduleStart {
+  std::string schedule_id;
+  std::vector<ScheduleStep> steps;      // in order
 };
 
 // Latest consent state of a subject for a purpose; CONSENT_STATE_UNSPECIFIED
@@ -100,6 +142,19 @@ class Evaluator {
   // sender}, if MayDeclareRelation would allow the sender to declare it,
   // e.g. a REFERRAL from probation implies {referrer, probation}.
   std::vector<v1::CaseRelation> RelationsImpliedBy(const v1::EventHeader& header) const;
+
+  // The policy's patterns that hold for a perpetrator in `context` (with this
+  // event counted once, whether or not context already holds it), one match
+  // per pattern and perpetrator, in policy order. The broker raises each once.
+  std::vector<PatternMatch> PatternsMatched(const v1::EventHeader& header, const CaseContext& context) const;
+  // The schedules this event starts (its kind, and its sender if the schedule
+  // names senders), with their steps.
+  std::vector<ScheduleStart> SchedulesStartedBy(const v1::EventHeader& header) const;
+  // The agencies a schedule's or pattern's notify names: agencies, kinds and
+  // relations resolved through context.relations, in policy order. Empty for
+  // an id that is neither.
+  std::vector<std::string> NoticeRecipients(const std::string& schedule_or_pattern_id,
+                                            const CaseContext& context) const;
 
  private:
   std::shared_ptr<const Policy> policy_;

@@ -14,7 +14,8 @@ bool ConditionCovers(const Condition& f, const Condition& p) {
   return (p.senders & ~f.senders) == 0 && (p.event_kinds & ~f.event_kinds) == 0 &&
          f.min_risk <= p.min_risk && (f.flags_all & ~p.flags_all) == 0 &&
          (f.flags_any == 0 || (p.flags_all & f.flags_any) != 0) && (p.about & ~f.about) == 0 &&
-         (p.destinations & ~f.destinations) == 0;
+         (p.destinations & ~f.destinations) == 0 && f.min_case_risk <= p.min_case_risk &&
+         (!f.perpetrator.active || f.perpetrator == p.perpetrator);
 }
 
 // Does forbid `f` withhold every section name permit `p` releases?
@@ -118,6 +119,26 @@ void LintRelations(const Policy& policy, std::vector<Diagnostic>* out) {
   };
   for (const Rule& r : policy.rules()) check(r.to.relations, r.at, absl::StrCat("rule '", r.id, "'"));
   for (const OverrideRule& o : policy.overrides()) check(o.to.relations, o.at, absl::StrCat("override '", o.id, "'"));
+  for (const PatternSpec& p : policy.patterns()) check(p.notify.relations, p.at, absl::StrCat("pattern '", p.id, "'"));
+  for (const ScheduleSpec& s : policy.schedules()) {
+    check(s.notify.relations, s.at, absl::StrCat("schedule '", s.id, "'"));
+  }
+}
+
+void LintPatternsAndSchedules(const Policy& policy, std::vector<Diagnostic>* out) {
+  for (const PatternSpec& p : policy.patterns()) {
+    if (p.notify.agencies == 0 && p.notify.relations.empty()) {
+      out->push_back({p.at, absl::StrCat("pattern '", p.id, "' notifies nobody: it names no known agency")});
+    }
+  }
+  for (const ScheduleSpec& s : policy.schedules()) {
+    if (s.notify.agencies == 0 && s.notify.relations.empty()) {
+      out->push_back({s.at, absl::StrCat("schedule '", s.id, "' notifies nobody: it names no known agency")});
+    }
+    if (s.started_by_senders == 0) {
+      out->push_back({s.at, absl::StrCat("schedule '", s.id, "' can never start: it names no known sender")});
+    }
+  }
 }
 
 }  // namespace
@@ -156,6 +177,7 @@ std::vector<Diagnostic> Lint(const Policy& policy) {
   }
   LintConsentAuthority(policy, &out);
   LintRelations(policy, &out);
+  LintPatternsAndSchedules(policy, &out);
   return out;
 }
 

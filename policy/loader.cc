@@ -9,6 +9,7 @@
 #include "crypto/hash.h"
 #include "policy/internal/compiler.h"
 #include "policy/internal/consent_authority_parser.h"
+#include "policy/internal/lifecycle_parser.h"
 #include "policy/internal/relations_parser.h"
 #include "policy/names.h"
 #include "policy/yaml_document.h"
@@ -24,6 +25,7 @@ using internal::Context;
 using internal::EventMask;
 using internal::FlagMask;
 using internal::IsIdentifier;
+using internal::ParseTargets;
 using internal::Sections;
 
 absl::StatusOr<Condition> ParseWhen(Context& ctx, const YAML::Node& n, const std::string& rule, bool in_forbid) {
@@ -31,7 +33,7 @@ absl::StatusOr<Condition> ParseWhen(Context& ctx, const YAML::Node& n, const std
   if (!n) return when;
   const std::string what = absl::StrCat("'when' of rule '", rule, "'");
   if (auto s = ctx.c->Keys(n, what, {"senders", "sender_kinds", "events", "min_risk", "flags_all", "flags_any", "about",
-                                     "destinations", "destination_kinds"});
+                                     "destinations", "destination_kinds", "min_case_risk", "perpetrator"});
       !s.ok())
     return s;
   if (n["senders"] || n["sender_kinds"]) {
@@ -44,15 +46,21 @@ absl::StatusOr<Condition> ParseWhen(Context& ctx, const YAML::Node& n, const std
     if (!m.ok()) return m.status();
     when.event_kinds = *m;
   }
-  if (n["min_risk"]) {
-    absl::StatusOr<std::string> name = ctx.c->Scalar(n["min_risk"], "min_risk");
+  for (const char* key : {"min_risk", "min_case_risk"}) {
+    if (!n[key]) continue;
+    absl::StatusOr<std::string> name = ctx.c->Scalar(n[key], key);
     if (!name.ok()) return name.status();
     std::optional<v1::RiskLevel> level = RiskLevelFromName(*name);
     if (!level) {
-      return ctx.c->Error(n["min_risk"], absl::StrCat("min_risk '", *name,
-                                                       "' is not one of standard, medium, high, very_high"));
+      return ctx.c->Error(n[key], absl::StrCat(key, " '", *name, "' is not one of standard, medium, high, very_high"));
     }
-    when.min_risk = *level;
+    (std::string(key) == "min_risk" ? when.min_risk : when.min_case_risk) = *level;
+  }
+  if (n["perpetrator"]) {
+    absl::StatusOr<PerpetratorCondition> c =
+        internal::ParsePerpetratorCondition(ctx, n["perpetrator"], what + " perpetrator");
+    if (!c.ok()) return c.status();
+    when.perpetrator = *c;
   }
   if (n["flags_all"]) {
     absl::StatusOr<Mask> m = FlagMask(ctx, n["flags_all"], what + " flags_all");
@@ -76,31 +84,6 @@ absl::StatusOr<Condition> ParseWhen(Context& ctx, const YAML::Node& n, const std
     when.destinations = *m;
   }
   return when;
-}
-
-absl::StatusOr<Targets> ParseTargets(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid) {
-  Targets t;
-  if (auto s = ctx.c->Keys(n, what, {"agencies", "kinds", "relations", "destination"}); !s.ok()) return s;
-  absl::StatusOr<Mask> agencies = internal::AgenciesByIdAndKind(ctx, n, "agencies", "kinds", what, in_forbid);
-  if (!agencies.ok()) return agencies.status();
-  t.agencies = *agencies;
-  if (n["relations"]) {
-    absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n["relations"], what);
-    if (!items.ok()) return items.status();
-    for (const auto& [rel, node] : *items) {
-      if (!IsIdentifier(rel)) return ctx.c->Error(node, absl::StrCat("relation '", rel, "' is not an identifier"));
-      t.relations.push_back(rel);
-    }
-  }
-  if (n["destination"]) {
-    absl::StatusOr<std::string> v = ctx.c->Scalar(n["destination"], "destination");
-    if (!v.ok()) return v.status();
-    if (*v != "true" && *v != "false") {
-      return ctx.c->Error(n["destination"], absl::StrCat("destination in ", what, " must be true or false"));
-    }
-    t.destination = *v == "true";
-  }
-  return t;
 }
 
 absl::StatusOr<v1::LawfulBasis> ParseBasis(Context& ctx, const YAML::Node& n) {
@@ -255,7 +238,7 @@ absl::Status Compile(Context& ctx, const YAML::Node& root) {
   if (!root.IsMap()) return c.Error(root, "a policy file must be a mapping with version, agencies, sections, rules");
   if (auto s = c.Keys(root, "the policy",
                       {"version", "name", "agencies", "sections", "rules", "overrides", "consent_authority",
-                       "relations"});
+                       "relations", "patterns", "schedules"});
       !s.ok())
     return s;
   for (const char* key : {"version", "agencies", "sections"}) {
@@ -311,6 +294,8 @@ absl::Status Compile(Context& ctx, const YAML::Node& root) {
     }
   }
   if (auto s = internal::ParseRelations(ctx, root["relations"], &ids); !s.ok()) return s;
+  if (auto s = internal::ParsePatterns(ctx, root["patterns"], &ids); !s.ok()) return s;
+  if (auto s = internal::ParseSchedules(ctx, root["schedules"], &ids); !s.ok()) return s;
   // After the rules: its lint needs to know which purposes they rest on.
   return internal::ParseConsentAuthority(ctx, root["consent_authority"], &ids);
 }

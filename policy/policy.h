@@ -68,6 +68,21 @@ struct SectionSet {
   Mask Matching(int r, bool forbid) const;
 };
 
+// A condition on the event's perpetrators across cases (docs/policy.md
+// §Perpetrators across cases), judged on what the broker knows of each
+// perpetrator (CaseContext.perpetrators) and this event. Holds when one
+// perpetrator meets every part written.
+struct PerpetratorCondition {
+  bool active = false;           // the rule or pattern has one
+  int other_open_cases = 0;      // at least this many other open cases (0: not asked)
+  int incidents = 0;             // at least this many incidents ... (0: not asked)
+  int different_victims = 1;     // ... with at least this many different victims
+  int within_days = 0;           // ... within this many days before now
+  Mask incident_kinds = 0;       // the event kinds that count as incidents
+
+  bool operator==(const PerpetratorCondition&) const = default;
+};
+
 struct Condition {
   Mask senders = kAll;          // agencies that may be the sender
   Mask event_kinds = kAll;      // bit = EventKind number
@@ -76,6 +91,8 @@ struct Condition {
   Mask flags_any = 0;           // at least one must be set (if non-zero)
   Mask about = kAll;            // bit = SubjectRole of header.about; kAll: any, none included
   Mask destinations = kAll;     // agency of header.destination; kAll: any, none included
+  v1::RiskLevel min_case_risk = v1::RISK_LEVEL_UNSPECIFIED;  // the case's standing risk (or this event's, if higher)
+  PerpetratorCondition perpetrator;
 };
 
 enum class Effect { kPermit, kForbid, kNotify };
@@ -161,6 +178,34 @@ struct Relations {
   const RelationSpec* Find(std::string_view name) const;
 };
 
+// A pattern the broker watches for across a perpetrator's cases, raising one
+// SERIAL_PATTERN notice per perpetrator to its targets (docs/policy.md
+// §Patterns).
+struct PatternSpec {
+  std::string id;
+  std::string description;
+  PerpetratorCondition perpetrator;
+  Targets notify;
+  SourceLocation at;
+};
+
+struct ScheduleStepSpec {
+  std::string label;  // "2 months"
+  int after_days = 0;
+};
+
+// Reminders (FEEDBACK_DUE) the broker raises after an event that starts the
+// schedule (docs/policy.md §Schedules).
+struct ScheduleSpec {
+  std::string id;
+  std::string description;
+  Mask started_by_events = 0;
+  Mask started_by_senders = kAll;  // agencies (by id or kind); kAll: any sender
+  std::vector<ScheduleStepSpec> steps;
+  Targets notify;
+  SourceLocation at;
+};
+
 class Policy {
  public:
   const std::string& name() const { return name_; }
@@ -172,6 +217,8 @@ class Policy {
   const std::vector<OverrideRule>& overrides() const { return overrides_; }
   const ConsentAuthority& consent_authority() const { return consent_authority_; }
   const Relations& relations() const { return relations_; }
+  const std::vector<PatternSpec>& patterns() const { return patterns_; }
+  const std::vector<ScheduleSpec>& schedules() const { return schedules_; }
 
   // -1 when unknown. SectionIndex takes a base ("health"), not "health@victim".
   int AgencyIndex(const std::string& id) const;
@@ -188,6 +235,8 @@ class Policy {
   std::vector<OverrideRule> overrides_;
   ConsentAuthority consent_authority_;
   Relations relations_;
+  std::vector<PatternSpec> patterns_;
+  std::vector<ScheduleSpec> schedules_;
   std::map<std::string, int, std::less<>> agency_index_;
   std::map<std::string, int, std::less<>> section_index_;
 };
@@ -204,6 +253,8 @@ class PolicyBuilder {
   void AddOverride(OverrideRule o) { p_->overrides_.push_back(std::move(o)); }
   void SetConsentAuthority(ConsentAuthority a) { p_->consent_authority_ = std::move(a); }
   void SetRelations(Relations r) { p_->relations_ = std::move(r); }
+  void AddPattern(PatternSpec p) { p_->patterns_.push_back(std::move(p)); }
+  void AddSchedule(ScheduleSpec s) { p_->schedules_.push_back(std::move(s)); }
 
  private:
   Policy* p_;

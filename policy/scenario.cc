@@ -167,8 +167,10 @@ absl::Status ParseEvent(const std::string& src, const YAML::Node& n, Scenario* s
   }
   if (n["in_reply_to"]) h.set_in_reply_to(n["in_reply_to"].as<std::string>());
   h.set_case_ref(n["case_ref"] ? n["case_ref"].as<std::string>() : "case");
+  h.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+  const absl::Time now = absl::FromUnixSeconds(h.occurred_at().seconds());
   if (const YAML::Node c = n["case"]) {
-    if (auto s = CheckKeys(src, c, {"relations", "facts"}, "case"); !s.ok()) return s;
+    if (auto s = CheckKeys(src, c, {"relations", "facts", "standing_risk", "perpetrators"}, "case"); !s.ok()) return s;
     if (c["relations"]) {
       for (const auto& kv : c["relations"]) sc->context.relations[kv.first.as<std::string>()] = Strings(kv.second);
     }
@@ -177,8 +179,47 @@ absl::Status ParseEvent(const std::string& src, const YAML::Node& n, Scenario* s
       if (!flag) return Err(src, c["facts"], absl::StrCat("unknown case fact '", f, "'"));
       sc->context.facts.push_back(*flag);
     }
+    if (const YAML::Node r = c["standing_risk"]) {
+      std::optional<v1::RiskLevel> l = RiskLevelFromName(r.as<std::string>(""));
+      if (!l) return Err(src, r, "standing_risk must be standard, medium, high or very_high");
+      sc->context.standing_risk = *l;
+    }
+    if (const YAML::Node ps = c["perpetrators"]) {
+      if (!ps.IsSequence()) return Err(src, ps, "case perpetrators must be a list of {ref, other_open_cases, incidents}");
+      for (const YAML::Node& p : ps) {
+        if (auto s = CheckKeys(src, p, {"ref", "other_open_cases", "incidents"}, "case perpetrator"); !s.ok()) return s;
+        if (!p["ref"]) return Err(src, p, "a case perpetrator needs 'ref' (a subject role or reference)");
+        PerpetratorHistory history;
+        history.subject_ref = SubjectRef(h, p["ref"].as<std::string>());
+        if (p["other_open_cases"]) {
+          if (auto s = yaml::ReadInteger<int>(p["other_open_cases"], src, "other_open_cases", 0, 1000,
+                                              &history.other_open_cases);
+              !s.ok())
+            return s;
+        }
+        if (const YAML::Node is = p["incidents"]) {
+          if (!is.IsSequence()) return Err(src, is, "incidents must be a list of {days_ago, case, victims, kind}");
+          for (const YAML::Node& i : is) {
+            if (auto s = CheckKeys(src, i, {"days_ago", "case", "victims", "kind"}, "incident"); !s.ok()) return s;
+            Incident incident;
+            int days = 0;
+            if (i["days_ago"]) {
+              if (auto s = yaml::ReadInteger<int>(i["days_ago"], src, "days_ago", 0, 36500, &days); !s.ok()) return s;
+            }
+            incident.at = now - absl::Hours(24) * days;
+            incident.case_ref = i["case"] ? i["case"].as<std::string>() : "other-case";
+            incident.victim_refs = Strings(i["victims"]);
+            const std::string kind = i["kind"] ? i["kind"].as<std::string>() : "domestic_incident";
+            std::optional<v1::EventKind> k = EventKindFromName(kind);
+            if (!k) return Err(src, i["kind"], absl::StrCat("unknown event kind '", kind, "'"));
+            incident.kind = *k;
+            history.incidents.push_back(std::move(incident));
+          }
+        }
+        sc->context.perpetrators.push_back(std::move(history));
+      }
+    }
   }
-  h.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
   return absl::OkStatus();
 }
 
@@ -312,7 +353,9 @@ absl::StatusOr<std::vector<TestCase>> ParseTestFile(const std::string& path) {
         cases.push_back(*std::move(t));
         continue;
       }
-      if (auto st = CheckKeys(path, c, {"name", "event", "consent", "expect", "never", "override", "relations"}, "case");
+      if (auto st = CheckKeys(path, c, {"name", "event", "consent", "expect", "never", "override", "relations", "patterns",
+                                         "schedules"},
+                             "case");
           !st.ok())
         return st;
       if (!c["name"] || !c["event"]) {
@@ -358,9 +401,13 @@ absl::StatusOr<std::vector<TestCase>> ParseTestFile(const std::string& path) {
                      "a case whose relations are refused has no decision to check: remove expect, never, override");
         }
       }
-      if (t.expect.empty() && t.never.empty() && t.override_expectation.empty() && t.relations_expectation.empty()) {
+      if (c["patterns"]) t.patterns = Strings(c["patterns"]);
+      if (c["schedules"]) t.schedules = Strings(c["schedules"]);
+      if (t.expect.empty() && t.never.empty() && t.override_expectation.empty() && t.relations_expectation.empty() &&
+          !t.patterns && !t.schedules) {
         return Err(path, c, absl::StrCat("case '", t.name,
-                                         "' expects nothing: add 'expect', 'never', 'override' or 'relations'"));
+                                         "' expects nothing: add 'expect', 'never', 'override', 'relations', 'patterns' or "
+                                         "'schedules'"));
       }
       cases.push_back(std::move(t));
     }
@@ -389,6 +436,26 @@ CaseResult RunCase(const Evaluator& evaluator, const TestCase& test) {
     result.failures.push_back(absl::StrCat("the broker would refuse the event: relation ", r));
   }
   result.decision = evaluator.Evaluate(test.scenario.header, test.scenario.context, test.scenario.Lookup());
+  if (test.patterns) {
+    std::set<std::string> got;
+    for (const PatternMatch& m : evaluator.PatternsMatched(test.scenario.header, test.scenario.context)) {
+      got.insert(m.pattern_id);
+    }
+    const std::set<std::string> want(test.patterns->begin(), test.patterns->end());
+    if (got != want) {
+      result.failures.push_back(absl::StrCat("expected patterns [", absl::StrJoin(want, ", "), "], got [",
+                                             absl::StrJoin(got, ", "), "]"));
+    }
+  }
+  if (test.schedules) {
+    std::set<std::string> got;
+    for (const ScheduleStart& s : evaluator.SchedulesStartedBy(test.scenario.header)) got.insert(s.schedule_id);
+    const std::set<std::string> want(test.schedules->begin(), test.schedules->end());
+    if (got != want) {
+      result.failures.push_back(absl::StrCat("expected schedules [", absl::StrJoin(want, ", "), "] to start, got [",
+                                             absl::StrJoin(got, ", "), "]"));
+    }
+  }
   for (const auto& [agency, e] : test.expect) {
     bool notified = false;
     const std::set<std::string> got = Granted(result.decision, agency, &notified);

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "policy/evaluator.h"
 #include "policy/names.h"
+#include "policy/yaml_document.h"
 
 namespace accord::policy::internal {
 
@@ -212,6 +213,44 @@ absl::StatusOr<Mask> FlagMask(Context& ctx, const YAML::Node& n, const std::stri
     m |= Bit(static_cast<int>(*flag));
   }
   return m;
+}
+
+absl::StatusOr<Targets> ParseTargets(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid) {
+  Targets t;
+  if (auto s = ctx.c->Keys(n, what, {"agencies", "kinds", "relations", "destination"}); !s.ok()) return s;
+  absl::StatusOr<Mask> agencies = AgenciesByIdAndKind(ctx, n, "agencies", "kinds", what, in_forbid);
+  if (!agencies.ok()) return agencies.status();
+  t.agencies = *agencies;
+  if (n["relations"]) {
+    absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n["relations"], what);
+    if (!items.ok()) return items.status();
+    for (const auto& [rel, node] : *items) {
+      if (!IsIdentifier(rel)) return ctx.c->Error(node, absl::StrCat("relation '", rel, "' is not an identifier"));
+      t.relations.push_back(rel);
+    }
+  }
+  if (n["destination"]) {
+    absl::StatusOr<std::string> v = ctx.c->Scalar(n["destination"], "destination");
+    if (!v.ok()) return v.status();
+    if (*v != "true" && *v != "false") {
+      return ctx.c->Error(n["destination"], absl::StrCat("destination in ", what, " must be true or false"));
+    }
+    t.destination = *v == "true";
+  }
+  return t;
+}
+
+absl::StatusOr<int> Int(Context& ctx, const YAML::Node& n, const std::string& what, int min, int max) {
+  absl::StatusOr<std::int64_t> v = yaml::ReadInt64(n, ctx.c->source(), what, min, max);
+  if (!v.ok()) return v.status();
+  return static_cast<int>(*v);
+}
+
+absl::StatusOr<bool> Bool(Context& ctx, const YAML::Node& n, const std::string& what) {
+  absl::StatusOr<std::string> v = ctx.c->Scalar(n, what);
+  if (!v.ok()) return v.status();
+  if (*v != "true" && *v != "false") return ctx.c->Error(n, absl::StrCat(what, " must be true or false"));
+  return *v == "true";
 }
 
 absl::StatusOr<std::string> RuleId(Context& ctx, const YAML::Node& n, const std::string& what,

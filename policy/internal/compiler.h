@@ -75,6 +75,15 @@ absl::StatusOr<Mask> KnownEventMask(Context& ctx, const YAML::Node& n, const std
 std::string JoinOr(const std::vector<std::string>& parts);
 absl::StatusOr<Mask> FlagMask(Context& ctx, const YAML::Node& n, const std::string& what);
 
+// Recipients as rules write them under `to`: agencies, kinds, relations,
+// destination.
+absl::StatusOr<Targets> ParseTargets(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid);
+
+// A whole number in [min, max], or an error naming `what`.
+absl::StatusOr<int> Int(Context& ctx, const YAML::Node& n, const std::string& what, int min, int max);
+// true or false, or an error naming `what`.
+absl::StatusOr<bool> Bool(Context& ctx, const YAML::Node& n, const std::string& what);
+
 // A rule or override id: an identifier, unique among all ids in `ids`, and
 // not one of the names decisions use for themselves ('default-deny').
 absl::StatusOr<std::string> RuleId(Context& ctx, const YAML::Node& n, const std::string& what,

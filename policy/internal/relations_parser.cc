@@ -45,13 +45,6 @@ absl::StatusOr<Mask> EventsOf(Context& ctx, const YAML::Node& n, const std::stri
   return KnownEventMask(ctx, n["events"], what + " events");
 }
 
-absl::StatusOr<bool> Bool(Context& ctx, const YAML::Node& n, const std::string& what) {
-  absl::StatusOr<std::string> v = ctx.c->Scalar(n, what);
-  if (!v.ok()) return v.status();
-  if (*v != "true" && *v != "false") return ctx.c->Error(n, absl::StrCat(what, " must be true or false"));
-  return *v == "true";
-}
-
 absl::StatusOr<RelationSpec> ParseSpec(Context& ctx, const YAML::Node& key, const YAML::Node& n,
                                        std::set<std::string>* ids) {
   RelationSpec r;
