@@ -1,21 +1,48 @@
 #include "policy/evaluator.h"
 
+#include <algorithm>
 #include <array>
 #include <optional>
 
 #include "absl/container/inlined_vector.h"
-
 #include "absl/strings/str_cat.h"
+#include "policy/internal/matching.h"
 #include "policy/names.h"
 
 namespace accord::policy {
+namespace internal {
+
+EventFacts FactsOf(const Policy& p, const v1::EventHeader& h, const CaseContext& ctx, int sender) {
+  EventFacts f;
+  f.sender = Bit(sender);
+  f.kind = Bit(static_cast<int>(h.kind()));
+  f.risk = h.risk().level();
+  for (int flag : h.flags()) f.flags |= Bit(flag);
+  for (v1::Flag flag : ctx.facts) f.flags |= Bit(static_cast<int>(flag));
+  f.about = Bit(static_cast<int>(h.about()));
+  if (h.has_destination() && !h.destination().agency().empty()) {
+    f.destination = Bit(p.AgencyIndex(h.destination().agency()));
+  }
+  f.case_risk = std::max(ctx.standing_risk, h.risk().level());
+  f.header = &h;
+  f.context = &ctx;
+  return f;
+}
+
+}  // namespace internal
+
 namespace {
+
+using internal::ForEachBit;
 
 constexpr uint16_t kNone = 0xffff;
 
-// Per-recipient working state, indexed by agency. Rule references are indices
-// into policy.rules() (or overrides(), marked by kOverrideBit), kept small so
-// that a whole evaluation's state stays in a few cache lines.
+// Per-recipient working state, indexed by agency. Section masks are over the
+// event's own sections (bit i: header.sections(i)), so that "health@victim"
+// and "health@perpetrator" in one event are decided each on its own. Rule
+// references are indices into policy.rules() (or overrides(), marked by
+// kOverrideBit), kept small so that a whole evaluation's state stays in a few
+// cache lines.
 constexpr uint16_t kOverrideBit = 0x8000;
 
 struct GrantInfo {
@@ -29,26 +56,11 @@ struct Work {
   Mask consent_blocked = 0;
   bool notify_blocked = false;
   bool via_override = false;
-  std::array<GrantInfo, kMaxSections> grants;
-  std::array<uint16_t, kMaxSections> forbid_rule;     // rule index
-  std::array<uint16_t, kMaxSections> consent_rule;    // rule index; reason in consent_reasons
+  std::array<GrantInfo, kMaxEventSections> grants;
+  std::array<uint16_t, kMaxEventSections> forbid_rule;     // rule index
+  std::array<uint16_t, kMaxEventSections> consent_rule;    // rule index; reason in consent_reasons
   absl::InlinedVector<uint16_t, 4> notify;
 };
-
-bool Matches(const Condition& c, int sender, v1::EventKind kind, v1::RiskLevel risk, Mask flags) {
-  return (c.senders & Bit(sender)) != 0 && (c.event_kinds & Bit(static_cast<int>(kind))) != 0 &&
-         risk >= c.min_risk && (flags & c.flags_all) == c.flags_all &&
-         (c.flags_any == 0 || (flags & c.flags_any) != 0);
-}
-
-template <typename F>
-void ForEachBit(Mask m, F&& f) {
-  while (m != 0) {
-    const int i = __builtin_ctzll(m);
-    f(i);
-    m &= m - 1;
-  }
-}
 
 class Evaluation {
  public:
@@ -63,16 +75,9 @@ class Evaluation {
       Withhold(&d, "*", "", kDefaultDeny, absl::StrCat("sender '", h_.sender(), "' is not in the policy"));
       return d;
     }
-    for (const v1::SectionRef& s : h_.sections()) {
-      const int i = p_.SectionIndex(s.name());
-      if (i >= 0) {
-        sections_ |= Bit(i);
-      } else {
-        Withhold(&d, "*", s.name(), kDefaultDeny, "section is not named in the policy");
-      }
-    }
-    for (int f : h_.flags()) flags_ |= Bit(f);
-    for (v1::Flag f : ctx_.facts) flags_ |= Bit(static_cast<int>(f));
+    IndexSections(&d);
+    facts_ = internal::FactsOf(p_, h_, ctx_, sender_);
+    for (const v1::CaseRelation& r : h_.relations()) ends_relations_ |= r.ended();
     const auto& rules = p_.rules();
     for (std::size_t i = 0; i < rules.size(); ++i) {
       if (rules[i].effect != Effect::kForbid) ApplyPermitOrNotify(rules[i], static_cast<uint16_t>(i));
@@ -86,18 +91,72 @@ class Evaluation {
   }
 
  private:
+  // Slot i of the event is header.sections(i); a section whose name is not
+  // base[@role], whose base the policy does not name, or which repeats a name
+  // is withheld from everyone.
+  void IndexSections(v1::Decision* d) {
+    for (int i = 0; i < h_.sections_size(); ++i) {
+      const std::string& name = h_.sections(i).name();
+      if (i >= kMaxEventSections) {
+        Withhold(d, "*", name, kDefaultDeny, absl::StrCat("the event has more than ", kMaxEventSections, " sections"));
+        continue;
+      }
+      const std::optional<SectionName> parsed = ParseSectionName(name);
+      if (!parsed) {
+        Withhold(d, "*", name, kDefaultDeny,
+                 "section name is not base[@role] with role victim, perpetrator, child or other");
+        continue;
+      }
+      const int base = p_.SectionIndex(parsed->base);
+      if (base < 0) {
+        Withhold(d, "*", name, kDefaultDeny, "section is not named in the policy");
+        continue;
+      }
+      const int role = static_cast<int>(parsed->role);
+      if (present_[static_cast<std::size_t>(role)] & Bit(base)) {
+        Withhold(d, "*", name, kDefaultDeny, "the event names this section twice");
+        continue;
+      }
+      present_[static_cast<std::size_t>(role)] |= Bit(base);
+      slot_[static_cast<std::size_t>(role)][static_cast<std::size_t>(base)] = static_cast<uint8_t>(i);
+      roles_ |= Bit(role);
+      sections_ |= Bit(i);
+    }
+  }
+
+  // The event's sections (slots) that `s` names.
+  Mask Slots(const SectionSet& s, bool forbid) const {
+    Mask out = 0;
+    ForEachBit(roles_, [&](int r) {
+      const auto role = static_cast<std::size_t>(r);
+      ForEachBit(s.Matching(r, forbid) & present_[role],
+                 [&](int base) { out |= Bit(slot_[role][static_cast<std::size_t>(base)]); });
+    });
+    return out;
+  }
+
+  // An ended relation in the header is no target, even while the case still
+  // holds it (the broker ends it with this event).
+  bool EndedHere(const std::string& relation, const std::string& agency) const {
+    if (!ends_relations_) return false;
+    for (const v1::CaseRelation& cr : h_.relations()) {
+      if (cr.ended() && cr.relation() == relation && cr.agency() == agency) return true;
+    }
+    return false;
+  }
+
   Mask RelationAgencies(const std::vector<std::string>& relations) const {
     Mask m = 0;
     for (const std::string& rel : relations) {
       if (auto it = ctx_.relations.find(rel); it != ctx_.relations.end()) {
         for (const std::string& a : it->second) {
+          if (EndedHere(rel, a)) continue;
           if (int i = p_.AgencyIndex(a); i >= 0) m |= Bit(i);
         }
       }
       for (const v1::CaseRelation& cr : h_.relations()) {
-        if (cr.relation() == rel) {
-          if (int i = p_.AgencyIndex(cr.agency()); i >= 0) m |= Bit(i);
-        }
+        if (cr.relation() != rel || cr.ended() || EndedHere(rel, cr.agency())) continue;
+        if (int i = p_.AgencyIndex(cr.agency()); i >= 0) m |= Bit(i);
       }
     }
     return m;
@@ -106,6 +165,7 @@ class Evaluation {
   Mask TargetsOf(const Targets& t) const {
     Mask m = t.agencies;
     if (!t.relations.empty()) m |= RelationAgencies(t.relations);
+    if (t.destination) m |= facts_.destination;
     return m & ~Bit(sender_) & ((work_.size() >= 64) ? kAll : (Bit(static_cast<int>(work_.size())) - 1));
   }
 
@@ -130,14 +190,14 @@ class Evaluation {
   }
 
   void ApplyPermitOrNotify(const Rule& r, uint16_t index) {
-    if (!Matches(r.when, sender_, h_.kind(), h_.risk().level(), flags_)) return;
+    if (!internal::Matches(r.when, facts_)) return;
     const Mask targets = TargetsOf(r.to);
     if (targets == 0) return;
     if (r.effect == Effect::kNotify) {
       ForEachBit(targets, [&](int t) { work_[static_cast<std::size_t>(t)].notify.push_back(index); });
       return;
     }
-    const Mask release = r.sections & sections_;
+    const Mask release = Slots(r.sections, false);
     if (release == 0) return;
     if (r.basis == v1::LAWFUL_BASIS_CONSENT) {
       std::string problem = ConsentProblem(r);
@@ -164,6 +224,14 @@ class Evaluation {
     if (rule & kOverrideBit) w.via_override = true;
   }
 
+  // The event's slot named exactly `name`, or -1.
+  int SlotNamed(const std::string& name) const {
+    for (int i = 0; i < h_.sections_size() && i < kMaxEventSections; ++i) {
+      if ((sections_ & Bit(i)) && h_.sections(i).name() == name) return i;
+    }
+    return -1;
+  }
+
   void ApplyOverride(v1::Decision* d) {
     const v1::SafeguardingOverride& o = h_.override();
     std::string refusal;
@@ -178,20 +246,18 @@ class Evaluation {
         refusal = absl::StrCat("override '", r.id, "' needs a named authorising officer (role and staff_ref)");
         break;
       }
-      const int just = p_.SectionIndex(o.justification_section());
-      if (just < 0 || (sections_ & Bit(just)) == 0 ||
-          (r.justification_section >= 0 && just != r.justification_section)) {
-        refusal = absl::StrCat("override '", r.id, "' needs its justification section '",
-                               r.justification_section >= 0
-                                   ? p_.sections()[static_cast<std::size_t>(r.justification_section)]
-                                   : o.justification_section(),
-                               "' in the event");
+      const std::string& wanted = r.justification_section >= 0
+                                      ? p_.sections()[static_cast<std::size_t>(r.justification_section)]
+                                      : o.justification_section();
+      const int just = SlotNamed(o.justification_section());
+      if (just < 0 || o.justification_section() != wanted) {
+        refusal = absl::StrCat("override '", r.id, "' needs its justification section '", wanted, "' in the event");
         break;
       }
       d->set_override_used(true);
       d->set_override_rule_id(r.id);
       const uint16_t ref = static_cast<uint16_t>(i) | kOverrideBit;
-      const Mask release = r.sections & sections_;
+      const Mask release = Slots(r.sections, false);
       ForEachBit(TargetsOf(r.to), [&](int t) { Grant(work_[static_cast<std::size_t>(t)], release, ref, r.basis); });
       ForEachBit(r.auditors & ~Bit(sender_), [&](int t) {
         Grant(work_[static_cast<std::size_t>(t)], Bit(just), ref, r.basis);
@@ -206,14 +272,15 @@ class Evaluation {
   }
 
   void ApplyForbid(const Rule& r, uint16_t index) {
-    if (!Matches(r.when, sender_, h_.kind(), h_.risk().level(), flags_)) return;
-    const Mask hit = r.sections & sections_;
+    if (!internal::Matches(r.when, facts_)) return;
+    const Mask hit = Slots(r.sections, true);
+    const bool all = r.sections.any_role == kAll;
     ForEachBit(TargetsOf(r.to), [&](int t) {
       Work& w = work_[static_cast<std::size_t>(t)];
       ForEachBit(hit & ~w.forbidden, [&](int s) { w.forbid_rule[static_cast<std::size_t>(s)] = index; });
       w.forbidden |= hit;
       w.granted &= ~hit;
-      if (r.sections == kAll) w.notify_blocked = true;
+      if (all) w.notify_blocked = true;
     });
   }
 
@@ -234,6 +301,8 @@ class Evaluation {
     return kUnknown;
   }
 
+  const std::string& SectionAt(int slot) const { return h_.sections(slot).name(); }
+
   void Emit(v1::Decision* d) {
     for (std::size_t t = 0; t < work_.size(); ++t) {
       if (static_cast<int>(t) == sender_) continue;
@@ -246,7 +315,7 @@ class Evaluation {
         ForEachBit(w.granted, [&](int s) {
           const GrantInfo& g = w.grants[static_cast<std::size_t>(s)];
           v1::SectionGrant* sg = r->add_grants();
-          sg->set_section(p_.sections()[static_cast<std::size_t>(s)]);
+          sg->set_section(SectionAt(s));
           sg->set_rule_id(RuleId(g.rule));
           sg->set_basis(static_cast<v1::LawfulBasis>(g.basis));
         });
@@ -262,7 +331,7 @@ class Evaluation {
         continue;
       }
       ForEachBit(sections_ & ~w.granted, [&](int s) {
-        const std::string& section = p_.sections()[static_cast<std::size_t>(s)];
+        const std::string& section = SectionAt(s);
         if (w.forbidden & Bit(s)) {
           const Rule& f = p_.rules()[w.forbid_rule[static_cast<std::size_t>(s)]];
           Withhold(d, agency, section, f.id, f.description);
@@ -282,68 +351,16 @@ class Evaluation {
   const ConsentLookup& consent_;
   absl::InlinedVector<Work, 8> work_;  // on the stack for up to 8 agencies
   int sender_ = -1;
-  Mask sections_ = 0;
-  Mask flags_ = 0;
+  internal::EventFacts facts_;
+  Mask sections_ = 0;                                  // the event's slots the policy knows
+  Mask roles_ = 0;                                     // bit r: some known section has role r
+  std::array<Mask, kRoleSlots> present_{};             // per role: the bases present
+  std::array<std::array<uint8_t, kMaxSections>, kRoleSlots> slot_;  // (role, base) -> slot; valid where present_
+  bool ends_relations_ = false;
   std::vector<std::pair<uint16_t, std::string>> consent_reasons_;
 };
 
-ConsentAuthorityDecision DecideConsentAuthority(const Policy& p, ConsentAction action, const std::string& agency,
-                                                const std::string& purpose, v1::SubjectRole role) {
-  const bool record = action == ConsentAction::kRecord;
-  const std::string verb = record ? "record" : "read";
-  const ConsentAuthority& authority = p.consent_authority();
-  if (!authority.present) {
-    return {false, kDefaultDeny,
-            absl::StrCat("the policy has no consent_authority section: no agency may ", verb, " consent")};
-  }
-  const int a = p.AgencyIndex(agency);
-  if (a < 0) return {false, kDefaultDeny, absl::StrCat("agency '", agency, "' is not in the policy")};
-  const int r = static_cast<int>(role);
-  const Mask role_bit = (r >= 0 && r < 64) ? Bit(r) : 0;
-  auto covers = [&](const ConsentAuthorityRule& e) {
-    return e.action == action && (e.agencies & Bit(a)) != 0 && (e.purposes.empty() || e.purposes.count(purpose)) &&
-           (!record || e.subject_roles == 0 || (e.subject_roles & role_bit) != 0);
-  };
-  const std::string whose = role_bit == 0 || role == v1::SUBJECT_ROLE_UNSPECIFIED
-                                ? std::string("a subject of no known role")
-                                : absl::StrCat("the ", NameOf(role));
-  const std::string what = record ? absl::StrCat(verb, " consent for ", purpose, " of ", whose)
-                                  : absl::StrCat(verb, " consent state for ", purpose);
-  for (const ConsentAuthorityRule& e : authority.rules) {
-    if (e.effect == Effect::kForbid && covers(e)) {
-      return {false, e.id,
-              absl::StrCat(agency, " may not ", what, e.description.empty() ? "" : ": ", e.description)};
-    }
-  }
-  for (const ConsentAuthorityRule& e : authority.rules) {
-    if (e.effect == Effect::kPermit && covers(e)) return {true, e.id, e.description};
-  }
-  return {false, kDefaultDeny, absl::StrCat("no consent_authority entry lets ", agency, " ", what)};
-}
-
 }  // namespace
-
-ConsentAuthorityDecision Evaluator::MayRecordConsent(const std::string& agency, const std::string& purpose,
-                                                     v1::SubjectRole role) const {
-  return DecideConsentAuthority(*policy_, ConsentAction::kRecord, agency, purpose, role);
-}
-
-ConsentAuthorityDecision Evaluator::MayRecordConsent(const v1::EventHeader& header) const {
-  const v1::ConsentStatement& cs = header.consent_statement();
-  std::optional<ConsentAuthorityDecision> allowed;
-  for (const v1::SubjectRef& s : header.subjects()) {
-    if (s.ref() != cs.subject_ref()) continue;
-    ConsentAuthorityDecision d = MayRecordConsent(header.sender(), cs.purpose(), s.role());
-    if (!d.allowed) return d;
-    if (!allowed) allowed = std::move(d);
-  }
-  if (allowed) return *std::move(allowed);
-  return {false, kDefaultDeny, "the consent statement's subject is not one of the event's subjects"};
-}
-
-ConsentAuthorityDecision Evaluator::MayReadConsent(const std::string& agency, const std::string& purpose) const {
-  return DecideConsentAuthority(*policy_, ConsentAction::kRead, agency, purpose, v1::SUBJECT_ROLE_UNSPECIFIED);
-}
 
 v1::Decision Evaluator::Evaluate(const v1::EventHeader& header, const CaseContext& context,
                                  const ConsentLookup& consent) const {

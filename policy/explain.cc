@@ -44,6 +44,31 @@ std::string ExplainDecision(const Policy& policy, const v1::Decision& d) {
   return out;
 }
 
+std::string ExplainEvent(const v1::EventHeader& h) {
+  std::string out = absl::StrCat("Event: ", NameOf(h.kind()), " from ", h.sender());
+  if (h.about() != v1::SUBJECT_ROLE_UNSPECIFIED) absl::StrAppend(&out, ", about the ", NameOf(h.about()));
+  if (h.has_destination() && !h.destination().agency().empty()) {
+    absl::StrAppend(&out, ", addressed to ", h.destination().agency());
+    if (!h.destination().service().empty()) absl::StrAppend(&out, " (service ", h.destination().service(), ")");
+  }
+  if (h.risk().level() != v1::RISK_LEVEL_UNSPECIFIED) absl::StrAppend(&out, ", risk ", NameOf(h.risk().level()));
+  if (!h.in_reply_to().empty()) absl::StrAppend(&out, ", in reply to ", h.in_reply_to());
+  absl::StrAppend(&out, "\n");
+  std::vector<std::string> flags;
+  for (int f : h.flags()) flags.push_back(NameOf(static_cast<v1::Flag>(f)));
+  if (!flags.empty()) absl::StrAppend(&out, "  flags: ", absl::StrJoin(flags, ", "), "\n");
+  std::vector<std::string> sections;
+  for (const v1::SectionRef& s : h.sections()) sections.push_back(s.name());
+  absl::StrAppend(&out, "  sections: ", sections.empty() ? "(none)" : absl::StrJoin(sections, ", "), "\n");
+  std::vector<std::string> declared, ended;
+  for (const v1::CaseRelation& r : h.relations()) {
+    (r.ended() ? ended : declared).push_back(absl::StrCat(r.relation(), "=", r.agency()));
+  }
+  if (!declared.empty()) absl::StrAppend(&out, "  declares relations: ", absl::StrJoin(declared, ", "), "\n");
+  if (!ended.empty()) absl::StrAppend(&out, "  ends relations: ", absl::StrJoin(ended, ", "), "\n");
+  return out;
+}
+
 std::string ExplainConsentAuthority(const Evaluator& evaluator) {
   const Policy& policy = evaluator.policy();
   const ConsentAuthority& authority = policy.consent_authority();

@@ -13,6 +13,11 @@ namespace accord::policy {
 
 std::string ExplainDecision(const Policy& policy, const v1::Decision& decision);
 
+// The facts of an event the policy decides on, in a few lines: kind, sender,
+// whom it is about, where it is addressed, risk, flags, sections (with their
+// roles), and the relations it declares or ends.
+std::string ExplainEvent(const v1::EventHeader& header);
+
 // Who may record and read consent, for every purpose the policy names; and
 // what its forbid entries refuse. Everything else is refused (default-deny).
 std::string ExplainConsentAuthority(const Evaluator& evaluator);

@@ -14,7 +14,9 @@ namespace accord::policy {
 // a justification section or without auditors to receive it; and for consent
 // authority: a missing section (nobody may record or read consent), entries
 // naming no known agency, purposes no consent rule rests on, and consent
-// rules whose consent no agency may record.
+// rules whose consent no agency may record; for relations: a missing
+// section, relations nobody may declare, and rules sending to a relation the
+// section does not name.
 std::vector<Diagnostic> Lint(const Policy& policy);
 
 }  // namespace accord::policy

@@ -9,6 +9,8 @@
 #include "crypto/hash.h"
 #include "policy/internal/compiler.h"
 #include "policy/internal/consent_authority_parser.h"
+#include "policy/internal/lifecycle_parser.h"
+#include "policy/internal/relations_parser.h"
 #include "policy/names.h"
 #include "policy/yaml_document.h"
 #include "yaml-cpp/yaml.h"
@@ -23,13 +25,15 @@ using internal::Context;
 using internal::EventMask;
 using internal::FlagMask;
 using internal::IsIdentifier;
-using internal::SectionMask;
+using internal::ParseTargets;
+using internal::Sections;
 
 absl::StatusOr<Condition> ParseWhen(Context& ctx, const YAML::Node& n, const std::string& rule, bool in_forbid) {
   Condition when;
   if (!n) return when;
   const std::string what = absl::StrCat("'when' of rule '", rule, "'");
-  if (auto s = ctx.c->Keys(n, what, {"senders", "sender_kinds", "events", "min_risk", "flags_all", "flags_any"});
+  if (auto s = ctx.c->Keys(n, what, {"senders", "sender_kinds", "events", "min_risk", "flags_all", "flags_any", "about",
+                                     "destinations", "destination_kinds", "min_case_risk", "perpetrator"});
       !s.ok())
     return s;
   if (n["senders"] || n["sender_kinds"]) {
@@ -42,15 +46,21 @@ absl::StatusOr<Condition> ParseWhen(Context& ctx, const YAML::Node& n, const std
     if (!m.ok()) return m.status();
     when.event_kinds = *m;
   }
-  if (n["min_risk"]) {
-    absl::StatusOr<std::string> name = ctx.c->Scalar(n["min_risk"], "min_risk");
+  for (const char* key : {"min_risk", "min_case_risk"}) {
+    if (!n[key]) continue;
+    absl::StatusOr<std::string> name = ctx.c->Scalar(n[key], key);
     if (!name.ok()) return name.status();
     std::optional<v1::RiskLevel> level = RiskLevelFromName(*name);
     if (!level) {
-      return ctx.c->Error(n["min_risk"], absl::StrCat("min_risk '", *name,
-                                                       "' is not one of standard, medium, high, very_high"));
+      return ctx.c->Error(n[key], absl::StrCat(key, " '", *name, "' is not one of standard, medium, high, very_high"));
     }
-    when.min_risk = *level;
+    (std::string(key) == "min_risk" ? when.min_risk : when.min_case_risk) = *level;
+  }
+  if (n["perpetrator"]) {
+    absl::StatusOr<PerpetratorCondition> c =
+        internal::ParsePerpetratorCondition(ctx, n["perpetrator"], what + " perpetrator");
+    if (!c.ok()) return c.status();
+    when.perpetrator = *c;
   }
   if (n["flags_all"]) {
     absl::StatusOr<Mask> m = FlagMask(ctx, n["flags_all"], what + " flags_all");
@@ -62,24 +72,18 @@ absl::StatusOr<Condition> ParseWhen(Context& ctx, const YAML::Node& n, const std
     if (!m.ok()) return m.status();
     when.flags_any = *m;
   }
-  return when;
-}
-
-absl::StatusOr<Targets> ParseTargets(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid) {
-  Targets t;
-  if (auto s = ctx.c->Keys(n, what, {"agencies", "kinds", "relations"}); !s.ok()) return s;
-  absl::StatusOr<Mask> agencies = internal::AgenciesByIdAndKind(ctx, n, "agencies", "kinds", what, in_forbid);
-  if (!agencies.ok()) return agencies.status();
-  t.agencies = *agencies;
-  if (n["relations"]) {
-    absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n["relations"], what);
-    if (!items.ok()) return items.status();
-    for (const auto& [rel, node] : *items) {
-      if (!IsIdentifier(rel)) return ctx.c->Error(node, absl::StrCat("relation '", rel, "' is not an identifier"));
-      t.relations.push_back(rel);
-    }
+  if (n["about"]) {
+    absl::StatusOr<Mask> m = internal::RoleMask(ctx, n["about"], what + " about");
+    if (!m.ok()) return m.status();
+    when.about = *m;
   }
-  return t;
+  if (n["destinations"] || n["destination_kinds"]) {
+    absl::StatusOr<Mask> m =
+        internal::AgenciesByIdAndKind(ctx, n, "destinations", "destination_kinds", what, in_forbid);
+    if (!m.ok()) return m.status();
+    when.destinations = *m;
+  }
+  return when;
 }
 
 absl::StatusOr<v1::LawfulBasis> ParseBasis(Context& ctx, const YAML::Node& n) {
@@ -132,16 +136,16 @@ absl::Status ParseRule(Context& ctx, const YAML::Node& n, std::set<std::string>*
     }
   } else if (forbid) {
     if (n["basis"] || n["consent"]) return ctx.c->Error(n, absl::StrCat("forbid rule '", r.id, "' takes no basis or consent"));
-    r.sections = kAll;
+    r.sections.any_role = kAll;
     if (n["sections"]) {
-      absl::StatusOr<Mask> m = SectionMask(ctx, n["sections"], absl::StrCat("sections of rule '", r.id, "'"), true);
+      absl::StatusOr<SectionSet> m = Sections(ctx, n["sections"], absl::StrCat("sections of rule '", r.id, "'"), true);
       if (!m.ok()) return m.status();
       r.sections = *m;
     }
   } else {
     if (!n["sections"]) return ctx.c->Error(n, absl::StrCat("permit rule '", r.id, "' is missing 'sections'"));
     if (!n["basis"]) return ctx.c->Error(n, absl::StrCat("permit rule '", r.id, "' is missing 'basis' (the lawful basis)"));
-    absl::StatusOr<Mask> m = SectionMask(ctx, n["sections"], absl::StrCat("sections of rule '", r.id, "'"), false);
+    absl::StatusOr<SectionSet> m = Sections(ctx, n["sections"], absl::StrCat("sections of rule '", r.id, "'"), false);
     if (!m.ok()) return m.status();
     r.sections = *m;
     absl::StatusOr<v1::LawfulBasis> basis = ParseBasis(ctx, n["basis"]);
@@ -204,7 +208,7 @@ absl::Status ParseOverride(Context& ctx, const YAML::Node& n, std::set<std::stri
   absl::StatusOr<Targets> to = ParseTargets(ctx, n["to"], what + " 'to'", false);
   if (!to.ok()) return to.status();
   o.to = *to;
-  absl::StatusOr<Mask> sections = SectionMask(ctx, n["sections"], what + " sections", false);
+  absl::StatusOr<SectionSet> sections = Sections(ctx, n["sections"], what + " sections", false);
   if (!sections.ok()) return sections.status();
   o.sections = *sections;
   absl::StatusOr<v1::LawfulBasis> basis = ParseBasis(ctx, n["basis"]);
@@ -233,7 +237,8 @@ absl::Status Compile(Context& ctx, const YAML::Node& root) {
   Compiler& c = *ctx.c;
   if (!root.IsMap()) return c.Error(root, "a policy file must be a mapping with version, agencies, sections, rules");
   if (auto s = c.Keys(root, "the policy",
-                      {"version", "name", "agencies", "sections", "rules", "overrides", "consent_authority"});
+                      {"version", "name", "agencies", "sections", "rules", "overrides", "consent_authority",
+                       "relations", "patterns", "schedules"});
       !s.ok())
     return s;
   for (const char* key : {"version", "agencies", "sections"}) {
@@ -264,7 +269,11 @@ absl::Status Compile(Context& ctx, const YAML::Node& root) {
   absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> sections = c.List(root["sections"], "sections");
   if (!sections.ok()) return sections.status();
   for (const auto& [name, node] : *sections) {
-    if (!IsIdentifier(name)) return c.Error(node, absl::StrCat("section name '", name, "' must be a lower-case identifier"));
+    if (!IsSectionBase(name)) {
+      return c.Error(node, absl::StrCat("section name '", name,
+                                        "' must be a lower-case letter, then lower-case letters, digits or '_' (roles "
+                                        "such as '@victim' belong in rules, not here)"));
+    }
     if (ctx.policy->SectionIndex(name) >= 0) return c.Error(node, absl::StrCat("section '", name, "' is listed twice"));
     if (static_cast<int>(ctx.policy->sections().size()) >= kMaxSections) {
       return c.Error(node, absl::StrCat("at most ", kMaxSections, " sections"));
@@ -284,6 +293,9 @@ absl::Status Compile(Context& ctx, const YAML::Node& root) {
       if (auto s = ParseOverride(ctx, o, &ids); !s.ok()) return s;
     }
   }
+  if (auto s = internal::ParseRelations(ctx, root["relations"], &ids); !s.ok()) return s;
+  if (auto s = internal::ParsePatterns(ctx, root["patterns"], &ids); !s.ok()) return s;
+  if (auto s = internal::ParseSchedules(ctx, root["schedules"], &ids); !s.ok()) return s;
   // After the rules: its lint needs to know which purposes they rest on.
   return internal::ParseConsentAuthority(ctx, root["consent_authority"], &ids);
 }

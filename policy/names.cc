@@ -72,6 +72,32 @@ std::string NameOf(v1::ConsentState v) { return NameFor(v1::ConsentState_descrip
 std::string NameOf(v1::AgencyKind v) { return NameFor(v1::AgencyKind_descriptor(), "AGENCY_KIND_", v); }
 std::string NameOf(v1::SubjectRole v) { return NameFor(v1::SubjectRole_descriptor(), "SUBJECT_ROLE_", v); }
 
+bool IsSectionBase(std::string_view base) {
+  if (base.empty() || !(base[0] >= 'a' && base[0] <= 'z')) return false;
+  return std::all_of(base.begin(), base.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+}
+
+std::optional<SectionName> ParseSectionName(std::string_view name) {
+  const std::size_t at = name.find('@');
+  SectionName out{name.substr(0, at), v1::SUBJECT_ROLE_UNSPECIFIED};
+  if (!IsSectionBase(out.base)) return std::nullopt;
+  if (at == std::string_view::npos) return out;
+  const std::string_view role = name.substr(at + 1);
+  if (role == "victim") {
+    out.role = v1::SUBJECT_ROLE_VICTIM;
+  } else if (role == "perpetrator") {
+    out.role = v1::SUBJECT_ROLE_PERPETRATOR;
+  } else if (role == "child") {
+    out.role = v1::SUBJECT_ROLE_CHILD;
+  } else if (role == "other") {
+    out.role = v1::SUBJECT_ROLE_OTHER;
+  } else {
+    return std::nullopt;
+  }
+  return out;
+}
+
 std::vector<std::string> EventKindNames() { return AllNames(v1::EventKind_descriptor(), "EVENT_KIND_"); }
 std::vector<std::string> FlagNames() { return AllNames(v1::Flag_descriptor(), "FLAG_"); }
 

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "accord/v1/directory.pb.h"
@@ -28,6 +29,19 @@ std::string NameOf(v1::LawfulBasis basis);
 std::string NameOf(v1::ConsentState state);
 std::string NameOf(v1::AgencyKind kind);
 std::string NameOf(v1::SubjectRole role);
+
+// A section name split into base and role (docs/protocol.md §3, section
+// names): "health@perpetrator" is {"health", SUBJECT_ROLE_PERPETRATOR},
+// "health" is {"health", SUBJECT_ROLE_UNSPECIFIED}. nullopt for a name that
+// is not base[@role] with base a lower-case letter, then lower-case letters,
+// digits or '_', and role victim, perpetrator, child or other.
+struct SectionName {
+  std::string_view base;
+  v1::SubjectRole role = v1::SUBJECT_ROLE_UNSPECIFIED;
+};
+std::optional<SectionName> ParseSectionName(std::string_view name);
+// A section base as the protocol allows it: [a-z][a-z0-9_]*.
+bool IsSectionBase(std::string_view base);
 
 // All valid names of an enum, for error messages.
 std::vector<std::string> EventKindNames();

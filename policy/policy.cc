@@ -2,12 +2,31 @@
 
 namespace accord::policy {
 
+const RelationSpec* Relations::Find(std::string_view name) const {
+  for (const RelationSpec& r : specs) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
 int Policy::AgencyIndex(const std::string& id) const {
   auto it = agency_index_.find(id);
   return it == agency_index_.end() ? -1 : it->second;
 }
 
-int Policy::SectionIndex(const std::string& name) const {
+bool SectionSet::empty() const {
+  Mask m = any_role;
+  for (Mask r : role) m |= r;
+  return m == 0;
+}
+
+Mask SectionSet::Matching(int r, bool forbid) const {
+  if (r > 0 && r < kRoleSlots) return any_role | role[static_cast<std::size_t>(r)];
+  if (!forbid) return any_role;
+  return any_role | role[1] | role[2] | role[3] | role[4];
+}
+
+int Policy::SectionIndex(std::string_view name) const {
   auto it = section_index_.find(name);
   return it == section_index_.end() ? -1 : it->second;
 }

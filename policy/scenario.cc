@@ -75,7 +75,8 @@ absl::Status ParseConsentMap(const std::string& src, const YAML::Node& n, Scenar
 
 absl::Status ParseEvent(const std::string& src, const YAML::Node& n, Scenario* sc) {
   if (auto s = CheckKeys(src, n, {"kind", "sender", "risk", "flags", "subjects", "sections", "override", "relations",
-                                  "case", "event_id", "consent_reference"},
+                                  "ended_relations", "case", "event_id", "consent_reference", "destination", "about",
+                                  "in_reply_to", "case_ref"},
                          "event");
       !s.ok())
     return s;
@@ -137,18 +138,39 @@ absl::Status ParseEvent(const std::string& src, const YAML::Node& n, Scenario* s
     h.mutable_consent()->set_purpose(c["purpose"].as<std::string>(""));
     h.mutable_consent()->set_subject_ref(SubjectRef(h, c["subject"].as<std::string>("victim")));
   }
-  if (const YAML::Node rel = n["relations"]) {
-    if (!rel.IsMap()) return Err(src, rel, "relations must map a relation to an agency");
+  for (const char* key : {"relations", "ended_relations"}) {
+    const YAML::Node rel = n[key];
+    if (!rel) continue;
+    if (!rel.IsMap()) return Err(src, rel, absl::StrCat(key, " must map a relation to an agency"));
     for (const auto& kv : rel) {
       for (const std::string& agency : Strings(kv.second)) {
         v1::CaseRelation* r = h.add_relations();
         r->set_relation(kv.first.as<std::string>());
         r->set_agency(agency);
+        r->set_ended(std::string(key) == "ended_relations");
       }
     }
   }
+  if (const YAML::Node d = n["destination"]) {
+    if (d.IsScalar()) {
+      h.mutable_destination()->set_agency(d.as<std::string>());
+    } else {
+      if (auto s = CheckKeys(src, d, {"agency", "service"}, "destination"); !s.ok()) return s;
+      h.mutable_destination()->set_agency(d["agency"].as<std::string>(""));
+      h.mutable_destination()->set_service(d["service"].as<std::string>(""));
+    }
+  }
+  if (const YAML::Node a = n["about"]) {
+    std::optional<v1::SubjectRole> role = SubjectRoleFromName(a.as<std::string>(""));
+    if (!role) return Err(src, a, "about must be victim, perpetrator, child or other");
+    h.set_about(*role);
+  }
+  if (n["in_reply_to"]) h.set_in_reply_to(n["in_reply_to"].as<std::string>());
+  h.set_case_ref(n["case_ref"] ? n["case_ref"].as<std::string>() : "case");
+  h.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+  const absl::Time now = absl::FromUnixSeconds(h.occurred_at().seconds());
   if (const YAML::Node c = n["case"]) {
-    if (auto s = CheckKeys(src, c, {"relations", "facts"}, "case"); !s.ok()) return s;
+    if (auto s = CheckKeys(src, c, {"relations", "facts", "standing_risk", "perpetrators"}, "case"); !s.ok()) return s;
     if (c["relations"]) {
       for (const auto& kv : c["relations"]) sc->context.relations[kv.first.as<std::string>()] = Strings(kv.second);
     }
@@ -157,8 +179,47 @@ absl::Status ParseEvent(const std::string& src, const YAML::Node& n, Scenario* s
       if (!flag) return Err(src, c["facts"], absl::StrCat("unknown case fact '", f, "'"));
       sc->context.facts.push_back(*flag);
     }
+    if (const YAML::Node r = c["standing_risk"]) {
+      std::optional<v1::RiskLevel> l = RiskLevelFromName(r.as<std::string>(""));
+      if (!l) return Err(src, r, "standing_risk must be standard, medium, high or very_high");
+      sc->context.standing_risk = *l;
+    }
+    if (const YAML::Node ps = c["perpetrators"]) {
+      if (!ps.IsSequence()) return Err(src, ps, "case perpetrators must be a list of {ref, other_open_cases, incidents}");
+      for (const YAML::Node& p : ps) {
+        if (auto s = CheckKeys(src, p, {"ref", "other_open_cases", "incidents"}, "case perpetrator"); !s.ok()) return s;
+        if (!p["ref"]) return Err(src, p, "a case perpetrator needs 'ref' (a subject role or reference)");
+        PerpetratorHistory history;
+        history.subject_ref = SubjectRef(h, p["ref"].as<std::string>());
+        if (p["other_open_cases"]) {
+          if (auto s = yaml::ReadInteger<int>(p["other_open_cases"], src, "other_open_cases", 0, 1000,
+                                              &history.other_open_cases);
+              !s.ok())
+            return s;
+        }
+        if (const YAML::Node is = p["incidents"]) {
+          if (!is.IsSequence()) return Err(src, is, "incidents must be a list of {days_ago, case, victims, kind}");
+          for (const YAML::Node& i : is) {
+            if (auto s = CheckKeys(src, i, {"days_ago", "case", "victims", "kind"}, "incident"); !s.ok()) return s;
+            Incident incident;
+            int days = 0;
+            if (i["days_ago"]) {
+              if (auto s = yaml::ReadInteger<int>(i["days_ago"], src, "days_ago", 0, 36500, &days); !s.ok()) return s;
+            }
+            incident.at = now - absl::Hours(24) * days;
+            incident.case_ref = i["case"] ? i["case"].as<std::string>() : "other-case";
+            incident.victim_refs = Strings(i["victims"]);
+            const std::string kind = i["kind"] ? i["kind"].as<std::string>() : "domestic_incident";
+            std::optional<v1::EventKind> k = EventKindFromName(kind);
+            if (!k) return Err(src, i["kind"], absl::StrCat("unknown event kind '", kind, "'"));
+            incident.kind = *k;
+            history.incidents.push_back(std::move(incident));
+          }
+        }
+        sc->context.perpetrators.push_back(std::move(history));
+      }
+    }
   }
-  h.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
   return absl::OkStatus();
 }
 
@@ -292,7 +353,10 @@ absl::StatusOr<std::vector<TestCase>> ParseTestFile(const std::string& path) {
         cases.push_back(*std::move(t));
         continue;
       }
-      if (auto st = CheckKeys(path, c, {"name", "event", "consent", "expect", "never", "override"}, "case"); !st.ok())
+      if (auto st = CheckKeys(path, c, {"name", "event", "consent", "expect", "never", "override", "relations", "patterns",
+                                         "schedules"},
+                             "case");
+          !st.ok())
         return st;
       if (!c["name"] || !c["event"]) {
         return Err(path, c, "a case needs 'name' and either 'event' or 'consent_authority'");
@@ -327,8 +391,23 @@ absl::StatusOr<std::vector<TestCase>> ParseTestFile(const std::string& path) {
           return Err(path, c["override"], "override expectation must be 'used' or 'refused'");
         }
       }
-      if (t.expect.empty() && t.never.empty() && t.override_expectation.empty()) {
-        return Err(path, c, absl::StrCat("case '", t.name, "' expects nothing: add 'expect', 'never' or 'override'"));
+      if (c["relations"]) {
+        t.relations_expectation = c["relations"].as<std::string>("");
+        if (t.relations_expectation != "refused") {
+          return Err(path, c["relations"], "relations expectation must be 'refused' (allowed is the default)");
+        }
+        if (!t.expect.empty() || !t.never.empty() || !t.override_expectation.empty()) {
+          return Err(path, c["relations"],
+                     "a case whose relations are refused has no decision to check: remove expect, never, override");
+        }
+      }
+      if (c["patterns"]) t.patterns = Strings(c["patterns"]);
+      if (c["schedules"]) t.schedules = Strings(c["schedules"]);
+      if (t.expect.empty() && t.never.empty() && t.override_expectation.empty() && t.relations_expectation.empty() &&
+          !t.patterns && !t.schedules) {
+        return Err(path, c, absl::StrCat("case '", t.name,
+                                         "' expects nothing: add 'expect', 'never', 'override', 'relations', 'patterns' or "
+                                         "'schedules'"));
       }
       cases.push_back(std::move(t));
     }
@@ -341,7 +420,42 @@ absl::StatusOr<std::vector<TestCase>> ParseTestFile(const std::string& path) {
 CaseResult RunCase(const Evaluator& evaluator, const TestCase& test) {
   if (test.consent_authority) return RunConsentAuthorityCase(evaluator, test);
   CaseResult result{test.name, test.line, {}, {}, {}};
+  std::vector<std::string> refused;
+  for (const v1::CaseRelation& r : test.scenario.header.relations()) {
+    const RelationDecision d = evaluator.MayDeclareRelation(test.scenario.header, r);
+    if (!d.allowed) {
+      refused.push_back(absl::StrCat(r.ended() ? "ending " : "", r.relation(), "=", r.agency(), " (rule '", d.rule_id,
+                                     "': ", d.reason, ")"));
+    }
+  }
+  if (test.relations_expectation == "refused") {
+    if (refused.empty()) result.failures.push_back("expected the event's relations to be refused, but all are allowed");
+    return result;
+  }
+  for (const std::string& r : refused) {
+    result.failures.push_back(absl::StrCat("the broker would refuse the event: relation ", r));
+  }
   result.decision = evaluator.Evaluate(test.scenario.header, test.scenario.context, test.scenario.Lookup());
+  if (test.patterns) {
+    std::set<std::string> got;
+    for (const PatternMatch& m : evaluator.PatternsMatched(test.scenario.header, test.scenario.context)) {
+      got.insert(m.pattern_id);
+    }
+    const std::set<std::string> want(test.patterns->begin(), test.patterns->end());
+    if (got != want) {
+      result.failures.push_back(absl::StrCat("expected patterns [", absl::StrJoin(want, ", "), "], got [",
+                                             absl::StrJoin(got, ", "), "]"));
+    }
+  }
+  if (test.schedules) {
+    std::set<std::string> got;
+    for (const ScheduleStart& s : evaluator.SchedulesStartedBy(test.scenario.header)) got.insert(s.schedule_id);
+    const std::set<std::string> want(test.schedules->begin(), test.schedules->end());
+    if (got != want) {
+      result.failures.push_back(absl::StrCat("expected schedules [", absl::StrJoin(want, ", "), "] to start, got [",
+                                             absl::StrJoin(got, ", "), "]"));
+    }
+  }
   for (const auto& [agency, e] : test.expect) {
     bool notified = false;
     const std::set<std::string> got = Granted(result.decision, agency, &notified);

@@ -50,6 +50,14 @@ struct TestCase {
   std::map<std::string, Expectation> expect;
   std::map<std::string, std::vector<std::string>> never;  // agency -> sections never granted
   std::string override_expectation;                        // "", "used" or "refused"
+  // "": every relation the event declares or ends must be one its sender may
+  // (the broker refuses the whole event otherwise); "refused": at least one
+  // is not, and the decision is not checked (the broker stores nothing).
+  std::string relations_expectation;
+  // The exact ids of the patterns the event matches / schedules it starts,
+  // when the case says (`patterns: [...]`, `schedules: [...]`).
+  std::optional<std::vector<std::string>> patterns;
+  std::optional<std::vector<std::string>> schedules;
 };
 
 // Parses an event description (a YAML mapping). Subject refs may be any

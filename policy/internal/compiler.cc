@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "policy/evaluator.h"
 #include "policy/names.h"
+#include "policy/yaml_document.h"
 
 namespace accord::policy::internal {
 
@@ -117,19 +118,47 @@ absl::StatusOr<Mask> KindMask(Context& ctx, const YAML::Node& n, const std::stri
   return m;
 }
 
-absl::StatusOr<Mask> SectionMask(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid) {
+absl::StatusOr<SectionSet> Sections(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid) {
   absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n, what);
   if (!items.ok()) return items.status();
-  Mask m = 0;
+  SectionSet set;
   for (const auto& [name, node] : *items) {
-    if (name == "all" && in_forbid) return kAll;
-    const int i = ctx.policy->SectionIndex(name);
+    if (name == "all" && in_forbid) {
+      set.any_role = kAll;
+      continue;
+    }
+    const std::size_t at = name.find('@');
+    const std::optional<SectionName> parsed = ParseSectionName(name);
+    if (at != std::string::npos && !parsed) {
+      return ctx.c->Error(node, absl::StrCat("section '", name, "' in ", what,
+                                             " is not base@role with role victim, perpetrator, child or other"));
+    }
+    const int i = ctx.policy->SectionIndex(parsed ? parsed->base : std::string_view(name));
     if (i < 0) {
       if (auto s = ctx.c->Unknown(node, absl::StrCat("unknown section '", name, "' in ", what), in_forbid); !s.ok())
         return s;
       continue;
     }
-    m |= Bit(i);
+    if (parsed && parsed->role != v1::SUBJECT_ROLE_UNSPECIFIED) {
+      set.role[static_cast<std::size_t>(parsed->role)] |= Bit(i);
+    } else {
+      set.any_role |= Bit(i);
+    }
+  }
+  return set;
+}
+
+absl::StatusOr<Mask> RoleMask(Context& ctx, const YAML::Node& n, const std::string& what) {
+  absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n, what);
+  if (!items.ok()) return items.status();
+  Mask m = 0;
+  for (const auto& [name, node] : *items) {
+    std::optional<v1::SubjectRole> role = SubjectRoleFromName(name);
+    if (!role) {
+      return ctx.c->Error(node, absl::StrCat("subject role '", name, "' in ", what,
+                                             " is not victim, perpetrator, child or other"));
+    }
+    m |= Bit(static_cast<int>(*role));
   }
   return m;
 }
@@ -151,6 +180,28 @@ absl::StatusOr<Mask> EventMask(Context& ctx, const YAML::Node& n, const std::str
   return m;
 }
 
+absl::StatusOr<Mask> KnownEventMask(Context& ctx, const YAML::Node& n, const std::string& what,
+                                    std::vector<std::string>* names) {
+  absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n, what);
+  if (!items.ok()) return items.status();
+  Mask m = 0;
+  for (const auto& [name, node] : *items) {
+    std::optional<v1::EventKind> kind = EventKindFromName(name);
+    if (!kind) {
+      return ctx.c->Error(node, absl::StrCat("unknown event kind '", name, "' in ", what, " (kinds: ",
+                                             absl::StrJoin(EventKindNames(), ", "), ")"));
+    }
+    m |= Bit(static_cast<int>(*kind));
+    if (names != nullptr) names->push_back(name);
+  }
+  return m;
+}
+
+std::string JoinOr(const std::vector<std::string>& parts) {
+  if (parts.size() <= 1) return parts.empty() ? "" : parts[0];
+  return absl::StrCat(absl::StrJoin(parts.begin(), parts.end() - 1, ", "), " or ", parts.back());
+}
+
 absl::StatusOr<Mask> FlagMask(Context& ctx, const YAML::Node& n, const std::string& what) {
   absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n, what);
   if (!items.ok()) return items.status();
@@ -162,6 +213,44 @@ absl::StatusOr<Mask> FlagMask(Context& ctx, const YAML::Node& n, const std::stri
     m |= Bit(static_cast<int>(*flag));
   }
   return m;
+}
+
+absl::StatusOr<Targets> ParseTargets(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid) {
+  Targets t;
+  if (auto s = ctx.c->Keys(n, what, {"agencies", "kinds", "relations", "destination"}); !s.ok()) return s;
+  absl::StatusOr<Mask> agencies = AgenciesByIdAndKind(ctx, n, "agencies", "kinds", what, in_forbid);
+  if (!agencies.ok()) return agencies.status();
+  t.agencies = *agencies;
+  if (n["relations"]) {
+    absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n["relations"], what);
+    if (!items.ok()) return items.status();
+    for (const auto& [rel, node] : *items) {
+      if (!IsIdentifier(rel)) return ctx.c->Error(node, absl::StrCat("relation '", rel, "' is not an identifier"));
+      t.relations.push_back(rel);
+    }
+  }
+  if (n["destination"]) {
+    absl::StatusOr<std::string> v = ctx.c->Scalar(n["destination"], "destination");
+    if (!v.ok()) return v.status();
+    if (*v != "true" && *v != "false") {
+      return ctx.c->Error(n["destination"], absl::StrCat("destination in ", what, " must be true or false"));
+    }
+    t.destination = *v == "true";
+  }
+  return t;
+}
+
+absl::StatusOr<int> Int(Context& ctx, const YAML::Node& n, const std::string& what, int min, int max) {
+  absl::StatusOr<std::int64_t> v = yaml::ReadInt64(n, ctx.c->source(), what, min, max);
+  if (!v.ok()) return v.status();
+  return static_cast<int>(*v);
+}
+
+absl::StatusOr<bool> Bool(Context& ctx, const YAML::Node& n, const std::string& what) {
+  absl::StatusOr<std::string> v = ctx.c->Scalar(n, what);
+  if (!v.ok()) return v.status();
+  if (*v != "true" && *v != "false") return ctx.c->Error(n, absl::StrCat(what, " must be true or false"));
+  return *v == "true";
 }
 
 absl::StatusOr<std::string> RuleId(Context& ctx, const YAML::Node& n, const std::string& what,

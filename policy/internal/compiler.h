@@ -59,9 +59,30 @@ absl::StatusOr<Mask> KindMask(Context& ctx, const YAML::Node& n, const std::stri
 // `kinds_key` (either may be absent; 0 when both are).
 absl::StatusOr<Mask> AgenciesByIdAndKind(Context& ctx, const YAML::Node& map, const char* ids_key,
                                          const char* kinds_key, const std::string& what, bool in_forbid);
-absl::StatusOr<Mask> SectionMask(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid);
+// Section names as rules write them: "base" or "base@role". An unknown base
+// warns (errors in forbids); an unknown role is an error. "all" (forbids
+// only) is every section.
+absl::StatusOr<SectionSet> Sections(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid);
+// Subject roles (victim, perpetrator, child, other) as a mask by SubjectRole.
+absl::StatusOr<Mask> RoleMask(Context& ctx, const YAML::Node& n, const std::string& what);
 absl::StatusOr<Mask> EventMask(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid);
+// Event kinds where an unknown name is always an error (relations, patterns,
+// schedules: a misspelt kind there would silently end nothing or count
+// nothing). `names`, when given, receives the names as written.
+absl::StatusOr<Mask> KnownEventMask(Context& ctx, const YAML::Node& n, const std::string& what,
+                                    std::vector<std::string>* names = nullptr);
+// "a, b or c".
+std::string JoinOr(const std::vector<std::string>& parts);
 absl::StatusOr<Mask> FlagMask(Context& ctx, const YAML::Node& n, const std::string& what);
+
+// Recipients as rules write them under `to`: agencies, kinds, relations,
+// destination.
+absl::StatusOr<Targets> ParseTargets(Context& ctx, const YAML::Node& n, const std::string& what, bool in_forbid);
+
+// A whole number in [min, max], or an error naming `what`.
+absl::StatusOr<int> Int(Context& ctx, const YAML::Node& n, const std::string& what, int min, int max);
+// true or false, or an error naming `what`.
+absl::StatusOr<bool> Bool(Context& ctx, const YAML::Node& n, const std::string& what);
 
 // A rule or override id: an identifier, unique among all ids in `ids`, and
 // not one of the names decisions use for themselves ('default-deny').

@@ -22,21 +22,6 @@ absl::StatusOr<std::set<std::string>> Purposes(Context& ctx, const YAML::Node& n
   return out;
 }
 
-absl::StatusOr<Mask> Roles(Context& ctx, const YAML::Node& n, const std::string& what) {
-  absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> items = ctx.c->List(n, what);
-  if (!items.ok()) return items.status();
-  Mask m = 0;
-  for (const auto& [name, node] : *items) {
-    std::optional<v1::SubjectRole> role = SubjectRoleFromName(name);
-    if (!role) {
-      return ctx.c->Error(node, absl::StrCat("subject role '", name, "' in ", what,
-                                             " is not victim, perpetrator, child or other"));
-    }
-    m |= Bit(static_cast<int>(*role));
-  }
-  return m;
-}
-
 absl::StatusOr<ConsentAuthorityRule> ParseEntry(Context& ctx, const YAML::Node& n, ConsentAction action,
                                                 std::set<std::string>* ids) {
   const bool record = action == ConsentAction::kRecord;
@@ -85,7 +70,7 @@ absl::StatusOr<ConsentAuthorityRule> ParseEntry(Context& ctx, const YAML::Node& 
     return ctx.c->Error(n, absl::StrCat("permit ", what, " must list its 'purposes'"));
   }
   if (n["subjects"]) {
-    absl::StatusOr<Mask> m = Roles(ctx, n["subjects"], what + " subjects");
+    absl::StatusOr<Mask> m = RoleMask(ctx, n["subjects"], what + " subjects");
     if (!m.ok()) return m.status();
     if (*m == 0) return ctx.c->Error(n["subjects"], absl::StrCat(what, " names no subject role"));
     r.subject_roles = *m;

@@ -126,5 +126,24 @@ TEST_F(PolicyCliTest, ExplainShowsTheConsentAuthority) {
   EXPECT_EQ(Accord({"policy", "explain", kPolicy}).code, 2) << "needs --event or --consent-authority";
 }
 
+TEST_F(PolicyCliTest, ExplainShowsAddressingAndSectionRoles) {
+  const std::string event = Write("referral.yaml",
+                                  "kind: referral\nsender: probation\nabout: perpetrator\n"
+                                  "destination: {agency: perpetrator_programme, service: up2u}\n"
+                                  "subjects: {perpetrator: p-1}\nsections: [summary, health@perpetrator, health]\n"
+                                  "ended_relations: {referrer: police}\n");
+  Result r = Accord({"policy", "explain", kPolicy, "--event", event});
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("Event: referral from probation, about the perpetrator, addressed to "
+                                  "perpetrator_programme (service up2u)"));
+  EXPECT_THAT(r.output, HasSubstr("sections: summary, health@perpetrator, health"));
+  EXPECT_THAT(r.output, HasSubstr("ends relations: referrer=police"));
+  EXPECT_THAT(r.output, HasSubstr("perpetrator_programme    health@perpetrator       never-children-or-health-to-programme"));
+  const std::string bad = Write("bad.yaml", "kind: referral\nsender: probation\nabout: offender\nsections: [summary]\n");
+  Result refused = Accord({"policy", "explain", kPolicy, "--event", bad});
+  EXPECT_EQ(refused.code, 2) << refused.output;
+  EXPECT_THAT(refused.output, HasSubstr(bad + ":3:8: about must be victim, perpetrator, child or other"));
+}
+
 }  // namespace
 }  // namespace accord::cli

@@ -29,6 +29,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "policy/names.h"
 #include "policy/policy_holder.h"
 #include "tests/testing/sanitizer_report.h"
 
@@ -521,8 +522,20 @@ void E2eTest::CheckForbiddenNeverReceived() {
     if (r.effect != policy::Effect::kForbid || !unconditional) continue;
     for (size_t a = 0; a < p.agencies().size(); ++a) {
       if ((r.to.agencies & policy::Bit(static_cast<int>(a))) == 0) continue;
+      // The bases it keeps from a section without a role (a forbid of
+      // `health@victim` keeps `health` too: the unknown subject may be hers),
+      // and each role-qualified name it names.
+      const policy::Mask unqualified = r.sections.Matching(0, /*forbid=*/true);
       for (size_t s = 0; s < p.sections().size(); ++s) {
-        if ((r.sections & policy::Bit(static_cast<int>(s))) != 0) forbidden[p.agencies()[a].id].insert(p.sections()[s]);
+        if ((unqualified & policy::Bit(static_cast<int>(s))) != 0) {
+          forbidden[p.agencies()[a].id].insert(p.sections()[s]);
+        }
+        for (size_t role = 1; role < r.sections.role.size(); ++role) {
+          if ((r.sections.Matching(static_cast<int>(role), true) & policy::Bit(static_cast<int>(s))) != 0) {
+            forbidden[p.agencies()[a].id].insert(
+                absl::StrCat(p.sections()[s], "@", policy::NameOf(static_cast<v1::SubjectRole>(role))));
+          }
+        }
       }
     }
   }

@@ -33,7 +33,8 @@ rules:
     consent: {purpose: victim_support, subject: victim}
 )";
 
-constexpr char kAuthority[] = R"(consent_authority:
+constexpr char kAuthority[] = R"(relations: {}
+consent_authority:
   record:
     - id: programme-never
       effect: forbid

@@ -106,7 +106,7 @@ TEST(LoaderTest, LintFindsShadowedPermitsAndOverridesWithoutJustification) {
                            "    sections: [victim_contact]\n"
                            "overrides:\n  - id: o\n    invokers: [police]\n    reasons: [risk_to_child]\n"
                            "    to: {agencies: [victim_services]}\n    sections: [summary]\n    basis: vital_interests\n"
-                           "consent_authority: {}\n",
+                           "consent_authority: {}\nrelations: {}\n",
                        "p.yaml");
   ASSERT_TRUE(r.ok()) << r.status();
   auto lint = Lint(*r->policy);

@@ -109,6 +109,21 @@ class SamplePolicyTest : public ::testing::Test {
 std::shared_ptr<const policy::Policy>* SamplePolicyTest::policy_ = nullptr;
 std::vector<Routed>* SamplePolicyTest::routed_ = nullptr;
 
+TEST_F(SamplePolicyTest, EveryRelationTheSamplesDeclareIsOneTheirSenderMayDeclare) {
+  // The broker refuses a whole event whose header declares a relation the
+  // policy's relations section does not let its sender declare.
+  const policy::Evaluator evaluator(*policy_);
+  int declared = 0;
+  for (const Routed& r : *routed_) {
+    for (const v1::CaseRelation& rel : r.event.header.relations()) {
+      ++declared;
+      const policy::RelationDecision d = evaluator.MayDeclareRelation(r.event.header, rel);
+      EXPECT_TRUE(d.allowed) << r.event.source << ": " << rel.relation() << "=" << rel.agency() << ": " << d.reason;
+    }
+  }
+  EXPECT_GT(declared, 0);
+}
+
 TEST_F(SamplePolicyTest, EveryEventGetsADecisionUnderThePolicyVersion) {
   ASSERT_EQ(routed_->size(), 37u);
   for (const Routed& r : *routed_) {
