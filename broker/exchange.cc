@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "broker/case_book.h"
 #include "broker/header_checks.h"
 #include "broker/notices.h"
 #include "broker/quoted.h"
@@ -47,42 +48,44 @@ v1::AuditRecord EventRecord(v1::AuditAction action, const std::string& actor,
   return r;
 }
 
-policy::CaseContext ContextOf(const CaseState& state) {
-  policy::CaseContext ctx;
-  for (const v1::CaseRelation& r : state.relations()) ctx.relations[r.relation()].push_back(r.agency());
-  for (int f : state.facts()) ctx.facts.push_back(static_cast<v1::Flag>(f));
-  return ctx;
+// The notice for a perpetrator's pattern, seen for the first time on `h`.
+v1::NoticeBody PatternNotice(const policy::PatternMatch& match, const v1::EventHeader& h,
+                             const std::vector<std::pair<std::string, PerpetratorState>>& perpetrators,
+                             absl::Time now) {
+  v1::NoticeBody body;
+  for (const auto& [ref, p] : perpetrators) {
+    if (ref != match.perpetrator_ref) continue;
+    for (const PerpetratorState::CaseSeen& c : p.cases()) {
+      if (c.case_ref() != h.case_ref()) body.add_related_case_refs(c.case_ref());
+    }
+  }
+  body.set_notice_id(absl::StrCat("broker:serial_pattern:", match.pattern_id, ":", match.perpetrator_ref));
+  body.set_kind(v1::EVENT_KIND_SERIAL_PATTERN);
+  body.set_case_ref(h.case_ref());
+  for (const v1::SubjectRef& s : h.subjects()) {
+    if (s.role() == v1::SUBJECT_ROLE_PERPETRATOR && s.ref() == match.perpetrator_ref) *body.add_subjects() = s;
+  }
+  body.set_rule_id(match.pattern_id);
+  *body.mutable_raised_at() = ToProto(now);
+  body.set_reason(match.reason);
+  body.set_anchor_event_id(h.event_id());
+  return body;
 }
 
-// The case after this event: its relations, lasting facts and recent history.
-CaseState Advance(CaseState state, const v1::EventHeader& h, absl::Time now) {
-  for (const v1::CaseRelation& r : h.relations()) {
-    const bool known = std::any_of(state.relations().begin(), state.relations().end(),
-                                   [&](const v1::CaseRelation& x) {
-                                     return x.relation() == r.relation() && x.agency() == r.agency();
-                                   });
-    if (!known) *state.add_relations() = r;
-  }
-  std::set<int> facts(state.facts().begin(), state.facts().end());
-  for (int f : h.flags()) {
-    if (f == v1::FLAG_CASE_LISTED_AT_MARAC || f == v1::FLAG_SUBJECT_UNDER_SUPERVISION) facts.insert(f);
-  }
-  if (h.kind() == v1::EVENT_KIND_MARAC_LISTING) facts.insert(v1::FLAG_CASE_LISTED_AT_MARAC);
-  if (h.kind() == v1::EVENT_KIND_SUPERVISION_UPDATE || h.kind() == v1::EVENT_KIND_CUSTODY_RELEASE) {
-    facts.insert(v1::FLAG_SUBJECT_UNDER_SUPERVISION);
-  }
-  state.clear_facts();
-  for (int f : facts) state.add_facts(static_cast<v1::Flag>(f));
-  CaseEvent* e = state.add_events();
-  e->set_event_id(h.event_id());
-  e->set_kind(h.kind());
-  e->set_risk(h.risk().level());
-  e->set_sender(h.sender());
-  *e->mutable_accepted_at() = ToProto(now);
-  if (state.events_size() > kCaseHistoryCap) {
-    state.mutable_events()->DeleteSubrange(0, state.events_size() - kCaseHistoryCap);
-  }
-  return state;
+// The notice for a schedule step that is due.
+v1::NoticeBody DueNoticeBody(const ScheduledNotice& n, absl::Time now) {
+  v1::NoticeBody body;
+  body.set_notice_id(
+      absl::StrCat("broker:feedback_due:", n.schedule_id(), ":", n.anchor_event_id(), ":", n.step()));
+  body.set_kind(v1::EVENT_KIND_FEEDBACK_DUE);
+  body.set_case_ref(n.case_ref());
+  *body.mutable_subjects() = n.subjects();
+  body.set_rule_id(n.schedule_id());
+  *body.mutable_raised_at() = ToProto(now);
+  body.set_reason(absl::StrCat(n.step(), " since ", n.anchor_event_id(), ": feedback is due"));
+  body.set_anchor_event_id(n.anchor_event_id());
+  body.set_schedule_step(n.step());
+  return body;
 }
 
 struct Withheld {
@@ -130,16 +133,17 @@ absl::StatusOr<v1::SharePlan> Exchange::Plan(const std::string& caller, const st
   std::shared_ptr<const policy::Evaluator> evaluator = ctx_.policy->Current();
   if (absl::Status s = CheckConsentAuthority(*evaluator, h); !s.ok()) return s;
   if (absl::Status s = CheckAddressing(h); !s.ok()) return s;
-  absl::StatusOr<CaseState> state = ctx_.store->GetCase(h.case_ref());
-  if (!state.ok()) return state.status();
+  if (absl::Status s = CheckRelations(*evaluator, h); !s.ok()) return s;
+  absl::StatusOr<CaseView> view = LoadCaseView(*ctx_.store, h.case_ref(), PerpetratorRefs(h));
+  if (!view.ok()) return view.status();
   Store* store = ctx_.store;
-  v1::Decision decision = evaluator->Evaluate(h, ContextOf(*state), [store](const std::string& s, const std::string& p) {
+  const absl::Time now = ctx_.now();
+  v1::Decision decision = evaluator->Evaluate(h, ContextOf(*view, now), [store](const std::string& s, const std::string& p) {
     absl::StatusOr<std::optional<v1::ConsentStatus>> c = store->GetConsent(s, p);
     return (c.ok() && c->has_value()) ? (*c)->state() : v1::CONSENT_STATE_UNSPECIFIED;
   });
   v1::SharePlan plan;
   plan.set_policy_version(evaluator->policy().version());
-  const absl::Time now = ctx_.now();
   for (const v1::RecipientDecision& rd : decision.recipients()) {
     v1::RecipientPlan* rp = plan.add_recipients();
     *rp->mutable_decision() = rd;
@@ -374,11 +378,13 @@ absl::StatusOr<v1::Receipt> Exchange::PublishChecked(const std::string& caller, 
         "the policy changed since the plan (sealed for '", h.policy_version().substr(0, 16),
         "', active '", policy_hash.substr(0, 16), "'): plan and seal again"));
   }
-  absl::StatusOr<CaseState> state = ctx_.store->GetCase(h.case_ref());
-  if (!state.ok()) return state.status();
+  if (absl::Status s = CheckRelations(*evaluator, h); !s.ok()) return s;
+  absl::StatusOr<CaseView> view = LoadCaseView(*ctx_.store, h.case_ref(), PerpetratorRefs(h));
+  if (!view.ok()) return view.status();
   Store* store = ctx_.store;
+  const absl::Time now = ctx_.now();
   const v1::Decision decision =
-      evaluator->Evaluate(h, ContextOf(*state), [store](const std::string& s, const std::string& p) {
+      evaluator->Evaluate(h, ContextOf(*view, now), [store](const std::string& s, const std::string& p) {
         absl::StatusOr<std::optional<v1::ConsentStatus>> cs = store->GetConsent(s, p);
         return (cs.ok() && cs->has_value()) ? (*cs)->state() : v1::CONSENT_STATE_UNSPECIFIED;
       });
@@ -400,7 +406,6 @@ absl::StatusOr<v1::Receipt> Exchange::PublishChecked(const std::string& caller, 
     wrapped[w.recipient()].insert(w.section());
   }
 
-  const absl::Time now = ctx_.now();
   Mutation m;
   std::vector<v1::AuditRecord> records;
   {
@@ -489,7 +494,21 @@ absl::StatusOr<v1::Receipt> Exchange::PublishChecked(const std::string& caller, 
   }
   for (v1::AuditRecord& r : records) *r.mutable_time() = ToProto(now);
   m.audit = std::move(records);
-  if (!h.case_ref().empty()) m.cases.emplace_back(h.case_ref(), Advance(*std::move(state), h, now));
+  // What the broker knows of the case and its perpetrators changes with the
+  // event, in the same batch; a pattern seen for the first time is told now.
+  const absl::Time occurred = h.has_occurred_at() ? std::min(now, FromProto(h.occurred_at())) : now;
+  CaseChanges changes = Advance(*std::move(view), h, *evaluator, now, occurred);
+  if (!h.case_ref().empty()) m.cases.emplace_back(h.case_ref(), std::move(changes.case_state));
+  for (const policy::PatternMatch& match : changes.new_patterns) {
+    v1::NoticeBody body = PatternNotice(match, h, changes.perpetrators, now);
+    std::vector<std::string> recipients;
+    for (const std::string& r : match.recipients) {
+      if (r != caller && ctx_.directory->Knows(r)) recipients.push_back(r);
+    }
+    EnqueueNotice(SignNotice(*ctx_.log_key, body), body, recipients, policy_hash, now, &m);
+  }
+  m.perpetrators = std::move(changes.perpetrators);
+  m.schedule = std::move(changes.schedule);
 
   StoredEvent event;
   *event.mutable_envelope() = c.envelope;
@@ -732,6 +751,56 @@ absl::Status Exchange::RecordPolicyLoaded(const std::string& who) {
   m.audit.push_back(std::move(r));
   absl::StatusOr<Assigned> a = ctx_.store->Apply(std::move(m), now);
   return a.ok() ? absl::OkStatus() : a.status();
+}
+
+absl::StatusOr<int> Exchange::RaiseDueNotices(absl::Time now, size_t limit) {
+  absl::MutexLock lock(&publish_mu_);
+  absl::StatusOr<std::vector<DueNotice>> due = ctx_.store->DueNotices(now, limit);
+  if (!due.ok()) return due.status();
+  if (due->empty()) return 0;
+  std::shared_ptr<const policy::Evaluator> evaluator = ctx_.policy->Current();
+  const std::string& policy_hash = evaluator->policy().version();
+  Mutation m;
+  std::set<std::string> recipients;
+  for (const DueNotice& d : *due) {
+    m.unschedule.push_back(d.key);
+    std::vector<std::string> perpetrators;
+    for (const v1::SubjectRef& s : d.notice.subjects()) {
+      if (s.role() == v1::SUBJECT_ROLE_PERPETRATOR) perpetrators.push_back(s.ref());
+    }
+    absl::StatusOr<CaseView> view = LoadCaseView(*ctx_.store, d.notice.case_ref(), perpetrators);
+    if (!view.ok()) return view.status();
+    // Whom to tell is decided now, by the policy in force and the relations
+    // the case has now: a programme that has ended its work is not told.
+    std::vector<std::string> to;
+    for (const std::string& r : evaluator->NoticeRecipients(d.notice.schedule_id(), ContextOf(*view, now))) {
+      if (ctx_.directory->Knows(r)) to.push_back(r);
+    }
+    const v1::NoticeBody body = DueNoticeBody(d.notice, now);
+    if (to.empty()) {
+      v1::AuditRecord r;
+      r.set_action(v1::AUDIT_ACTION_WITHHELD);
+      r.set_actor_agency("broker");
+      r.set_event_id(body.notice_id());
+      r.set_event_kind(body.kind());
+      r.set_case_ref(body.case_ref());
+      *r.mutable_subjects() = body.subjects();
+      r.add_rule_ids(body.rule_id());
+      r.set_reason("a schedule step fell due, but the policy names no one to tell for this case now");
+      r.set_policy_hash(policy_hash);
+      *r.mutable_time() = ToProto(now);
+      m.audit.push_back(std::move(r));
+      continue;
+    }
+    EnqueueNotice(SignNotice(*ctx_.log_key, body), body, to, policy_hash, now, &m);
+    recipients.insert(to.begin(), to.end());
+  }
+  absl::StatusOr<Assigned> assigned = ctx_.store->Apply(std::move(m), now);
+  if (!assigned.ok()) return assigned.status();
+  ctx_.log->Info("schedule steps due", {{"count", absl::StrCat(due->size())},
+                                        {"recipients", absl::StrJoin(recipients, ",")}});
+  for (const std::string& r : recipients) ctx_.notifier->Notify(r);
+  return static_cast<int>(due->size());
 }
 
 }  // namespace accord::broker

@@ -69,6 +69,10 @@ class Exchange {
   // A delivery for `caller` built from its queue entry.
   absl::StatusOr<v1::Delivery> BuildDelivery(const std::string& caller, const QueueItem& item) const;
 
+  // Raises the broker notices of schedule steps due by `now` (at most `limit`
+  // in one batch), to the recipients the policy names for the case as it is
+  // now; each is raised once. Returns how many fell due.
+  absl::StatusOr<int> RaiseDueNotices(absl::Time now, size_t limit = 256);
   const BrokerContext& context() const { return ctx_; }
   RefusalLog& refusals() { return refusals_; }
 

@@ -234,6 +234,7 @@ void BrokerServer::Housekeeping() {
   Parts& p = *parts_;
   absl::Time next_flush = absl::Now() + absl::Minutes(1);
   absl::Time next_recovery = absl::InfinitePast();
+  absl::Time next_due_check = absl::InfinitePast();
   std::string last_recovery_error;
   while (!stopping_.WaitForNotificationWithTimeout(absl::Milliseconds(200))) {
     const absl::Time now = absl::Now();
@@ -252,6 +253,11 @@ void BrokerServer::Housekeeping() {
       }
     } else {
       p.health.Clear("storage");
+    }
+    if (write.ok() && now >= next_due_check) {
+      next_due_check = now + absl::Seconds(1);
+      absl::StatusOr<int> raised = p.exchange->RaiseDueNotices(p.exchange->context().now());
+      if (!raised.ok()) log_->Warn("cannot raise due schedule steps", {{"error", raised.status().ToString()}});
     }
     if (now >= next_flush) {
       next_flush = now + absl::Minutes(1);

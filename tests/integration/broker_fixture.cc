@@ -168,7 +168,7 @@ int BrokerProcess::Terminate() {
 
 std::string BrokerProcess::Log() const { return ReadAll(log_path_); }
 
-const std::vector<std::string>& BrokerTest::Agencies() {
+const std::vector<std::string>& BrokerTest::DefaultAgencies() {
   static const auto* kAgencies = new std::vector<std::string>{
       "police", "probation", "childrens_services", "victim_services", "perpetrator_programme",
       "marac_coordinator", "auditor"};
@@ -183,11 +183,15 @@ void BrokerTest::SetUp() {
   o.dir = Partnership();
   o.partnership_id = "test-partnership";
   std::string list;
-  for (const std::string& a : Agencies()) absl::StrAppend(&list, list.empty() ? "" : ",", a);
+  for (const std::string& a : agencies_) absl::StrAppend(&list, list.empty() ? "" : ",", a);
   o.agencies = *cli::ParseAgencies(list);
   ASSERT_TRUE(cli::InitPartnership(o).ok());
   // A copy, so that tests may change it and reload.
-  std::filesystem::copy_file(ACCORD_SOURCE_DIR "/deploy/policies/daily-discussion.yaml", PolicyPath());
+  if (policy_text_.empty()) {
+    std::filesystem::copy_file(ACCORD_SOURCE_DIR "/deploy/policies/daily-discussion.yaml", PolicyPath());
+  } else {
+    std::ofstream(PolicyPath()) << policy_text_;
+  }
   std::ofstream config(ConfigPath());
   config << "listen: 127.0.0.1:0\n"
          << "data: " << DataDir() << "\n"
@@ -281,8 +285,15 @@ std::vector<crypto::PlainSection> BrokerTest::Sections(const TestEvent& e) {
 }
 
 absl::StatusOr<v1::ReceiptBody> BrokerTest::Publish(const std::string& sender, const TestEvent& e) {
+  return Publish(sender, e, [](v1::EventHeader*) {});
+}
+
+absl::StatusOr<v1::ReceiptBody> BrokerTest::Publish(const std::string& sender, const TestEvent& e,
+                                                    const std::function<void(v1::EventHeader*)>& edit) {
   agents::AgencyClient& c = Client(sender);
-  absl::StatusOr<v1::Envelope> env = c.PlanAndSeal(Header(sender, e), Sections(e), absl::Seconds(10));
+  v1::EventHeader h = Header(sender, e);
+  edit(&h);
+  absl::StatusOr<v1::Envelope> env = c.PlanAndSeal(h, Sections(e), absl::Seconds(10));
   if (!env.ok()) return env.status();
   return c.Publish(*env, absl::Seconds(10));
 }

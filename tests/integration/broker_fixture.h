@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -81,7 +82,8 @@ inline TestEvent Incident(const std::string& id) {
 
 class BrokerTest : public ::testing::Test {
  protected:
-  static const std::vector<std::string>& Agencies();
+  // The partnership's agencies ("id" or "id:kind"), as tests set agencies_.
+  static const std::vector<std::string>& DefaultAgencies();
 
   void SetUp() override;
   void TearDown() override;
@@ -103,6 +105,9 @@ class BrokerTest : public ::testing::Test {
   std::vector<crypto::PlainSection> Sections(const TestEvent& e);
   // Plan, seal and publish; returns the verified receipt or the error.
   absl::StatusOr<v1::ReceiptBody> Publish(const std::string& sender, const TestEvent& e);
+  // The same, with the header changed by `edit` before it is planned.
+  absl::StatusOr<v1::ReceiptBody> Publish(const std::string& sender, const TestEvent& e,
+                                          const std::function<void(v1::EventHeader*)>& edit);
   absl::StatusOr<v1::ReceiptBody> RecordConsent(const std::string& sender, const std::string& id,
                                                 const std::string& subject, const std::string& purpose,
                                                 v1::ConsentState state);
@@ -123,6 +128,10 @@ class BrokerTest : public ::testing::Test {
   std::string extra_config_;  // appended to the broker config by tests before SetUp's start
   std::string extra_limits_;  // lines under `limits:` ("  key: value\n"), likewise
   ProcessOptions process_options_;  // set by tests before SetUp's start
+  // Set by tests before SetUp: the partnership's agencies, and the policy
+  // text (empty: deploy/policies/daily-discussion.yaml).
+  std::vector<std::string> agencies_ = DefaultAgencies();
+  std::string policy_text_;
 };
 
 }  // namespace accord::testing

@@ -10,12 +10,7 @@ class BrokerLifecycleTest : public BrokerTest {
  protected:
   absl::StatusOr<v1::ReceiptBody> Send(const std::string& sender, const TestEvent& e,
                                        const std::function<void(v1::EventHeader*)>& edit) {
-    agents::AgencyClient& c = Client(sender);
-    v1::EventHeader h = Header(sender, e);
-    edit(&h);
-    absl::StatusOr<v1::Envelope> env = c.PlanAndSeal(h, Sections(e), absl::Seconds(10));
-    if (!env.ok()) return env.status();
-    return c.Publish(*env, absl::Seconds(10));
+    return Publish(sender, e, edit);
   }
 
   static TestEvent Referral(const std::string& id) {
