@@ -28,6 +28,17 @@ inline const crypto::SecretBytes& LinkageKey() {
   return *key;
 }
 
+// Maps deploy/samples/<profile>/<file> as agency `agency` (the programme
+// agencies up2u and drive share one profile).
+inline MapResult MapSampleAs(const std::string& profile, const std::string& agency, const std::string& file) {
+  absl::StatusOr<std::unique_ptr<Mapper>> mapper = MakeMapper(profile);
+  EXPECT_TRUE(mapper.ok()) << mapper.status();
+  if (!mapper.ok()) return {};
+  absl::StatusOr<MapResult> result = (*mapper)->MapFile(kSamples + profile + "/" + file, {agency, &LinkageKey()});
+  EXPECT_TRUE(result.ok()) << result.status();
+  return result.ok() ? *std::move(result) : MapResult{};
+}
+
 // Maps deploy/samples/<profile>/<file> as agency `profile`.
 inline MapResult MapSample(const std::string& profile, const std::string& file) {
   absl::StatusOr<std::unique_ptr<Mapper>> mapper = MakeMapper(profile);
