@@ -95,7 +95,7 @@ TEST(ChildrensServicesMapperTest, ChildProtectionDeclaresTheLeadProfessionalAndC
 }
 
 TEST(ChildrensServicesMapperTest, ReferralsNameTheirDestinationAndWhomTheyAreAbout) {
-  MapResult result = MapSample("childrens_services", "referrals.csv");
+  MapResult result = MapSample("childrens_services", "lifecycle/referrals.csv");
   for (const Rejection& j : result.rejects) ADD_FAILURE() << j.line << ": " << j.reason;
   ASSERT_EQ(result.events.size(), 3u);
   ExpectSectionsIndexed(result);

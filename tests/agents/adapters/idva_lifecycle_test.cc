@@ -16,7 +16,7 @@ using namespace accord::agents::testing;  // NOLINT
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-MapResult Lifecycle() { return MapSample("victim_services", "lifecycle.csv"); }
+MapResult Lifecycle() { return MapSample("victim_services", "lifecycle/idva.csv"); }
 
 const MappedEvent* Idva(const MapResult& result, const std::string& record) {
   return FindRecord(result, "victim_services", record);

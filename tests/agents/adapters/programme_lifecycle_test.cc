@@ -21,8 +21,8 @@ using ::testing::HasSubstr;
 
 const Person kMeganRees{"Rees", "Megan", "1994-06-02"};
 
-MapResult Up2u() { return MapSampleAs("perpetrator_programme", "up2u", "lifecycle.jsonl"); }
-MapResult Drive() { return MapSampleAs("perpetrator_programme", "drive", "drive.jsonl"); }
+MapResult Up2u() { return MapSampleAs("perpetrator_programme", "up2u", "lifecycle/up2u.jsonl"); }
+MapResult Drive() { return MapSampleAs("perpetrator_programme", "drive", "lifecycle/drive.jsonl"); }
 
 std::vector<std::string> RelationNames(const MappedEvent& e) {
   std::vector<std::string> out;
