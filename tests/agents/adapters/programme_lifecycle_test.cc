@@ -204,13 +204,13 @@ TEST(ProgrammeLifecycleTest, BadLinesAreRejectedWithReasons) {
           {3, "decline_reason 'too_busy' is not one of: false_compliance, increasing_risk"},
           {4, "risk_level is required"},
           {5, "referrer 'police' is not the agency whose referral this answers ('probation'"},
-          {6, "in_reply_to 'up2u-0123456789abcdef0123456789abcdef' is one of this agency's own events"},
+          {6, "in_reply_to 'probation/NPS-REF 88120' is not an Accord event id"},
           {7, "partner_support is required"},
           {8, "a partner_contact record needs the partner's contact details"},
           {9, "victim_address is not allowed on this record"},
           {10, "risk_level is below previous_risk_level: a completion never lowers the case's risk"},
           {11, "case_management_by is required when the reassessed risk is high"},
-          {12, "case_management_by is this programme"},
+          {12, "case_management_by 'Probation Service' is not an identifier"},
           {13, "transfer_to is required"},
           {14, "new_partner_* and partner_* are both given"},
       });
@@ -231,6 +231,32 @@ TEST(ProgrammeLifecycleTest, HisOwnHealthNeedsAreHealthOfThePerpetratorAndHersHa
   EXPECT_THAT(SectionNames(result.events[0]), ElementsAre("summary", "detail", "health@perpetrator"));
   EXPECT_TRUE(Section<v1::HealthDetail>(result.events[0], "health@perpetrator").substance_misuse());
   ExpectRejects(result, {{2, "unknown field 'victim_health_notes'"}});
+}
+
+// Checks that depend on which agency runs the profile (the bad sample file
+// above must be bad for any agency: the end-to-end run maps it as
+// perpetrator_programme).
+TEST(ProgrammeLifecycleTest, AnAnswerNeverRepliesToItsOwnEventNorHandsCaseManagementToItself) {
+  const std::string who =
+      R"("facilitator_id": "UP2U-F03", "participant_family_name": "Price", "participant_given_name": "Daniel", )"
+      R"("participant_dob": "1988-07-22", "partner_family_name": "Morgan", "partner_given_name": "Carys", )"
+      R"("partner_dob": "1991-03-14")";
+  const std::string text =
+      R"({"record_id": "B-1", "record_type": "referral_closed", "occurred_at": "2025-04-03T12:00:00Z", )" + who +
+      R"(, "in_reply_to": "up2u-0123456789abcdef0123456789abcdef", "close_reason": "Withdrawn"})" "\n"
+      R"({"record_id": "B-2", "record_type": "referral_closed", "occurred_at": "2025-04-03T12:00:00Z", )" + who +
+      R"(, "in_reply_to_record": "up2u:UP2U-R-0231", "close_reason": "Withdrawn"})" "\n"
+      R"({"record_id": "B-3", "record_type": "deselection", "occurred_at": "2025-10-15T16:00:00Z", )" + who +
+      R"(, "deselection_reason": "No engagement", "risk_level": "very_high", "case_management_by": "up2u"})" "\n";
+  MapResult up2u = MapText("perpetrator_programme", "up2u", "own.jsonl", text);
+  EXPECT_TRUE(up2u.events.empty());
+  ExpectRejects(up2u, {{1, "in_reply_to 'up2u-0123456789abcdef0123456789abcdef' is one of this agency's own events"},
+                       {2, "in_reply_to_record 'up2u:UP2U-R-0231' is one of this agency's own records"},
+                       {3, "case_management_by is this programme"}});
+  // The same lines from drive answer up2u's events and name up2u: not its own.
+  MapResult drive = MapText("perpetrator_programme", "drive", "own.jsonl", text);
+  EXPECT_EQ(drive.events.size(), 3u);
+  for (const Rejection& j : drive.rejects) ADD_FAILURE() << j.line << ": " << j.reason;
 }
 
 }  // namespace
