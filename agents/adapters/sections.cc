@@ -124,7 +124,8 @@ std::string ReadInReplyTo(FieldReader& r, Need need, EventBuilder* b) {
     const bool agency_ok = !agency.empty() && agency.size() <= 64 &&
                            agency.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos;
     if (!agency_ok || rest.empty()) {
-      r.Fail(absl::StrCat("in_reply_to_record '", record, "' is not <agency>:<record id>, such as probation:NPS-REF-88120-01"));
+      r.Fail(absl::StrCat("in_reply_to_record '", record,
+                          "' is not <agency>:<record id>, such as probation:NPS-REF-88120-01"));
       return "";
     }
     if (agency == self) {

@@ -239,7 +239,9 @@ absl::StatusOr<MappedEvent> MapPartnerFeedback(const Row& row, const MapContext&
   }
   AddSummary(r,
              absl::StrCat("Partner feedback at ", interval,
-                          perception.empty() ? "" : absl::StrCat(": feels ", perception == "less_safe" ? "less safe" : perception)),
+                          perception.empty()
+                              ? ""
+                              : absl::StrCat(": feels ", perception == "less_safe" ? "less safe" : perception)),
              &b, r.Text("notes"));
   return Finish(r, std::move(b), row);
 }
@@ -267,8 +269,9 @@ absl::StatusOr<MappedEvent> MapSafetyPlanning(const Row& row, const MapContext& 
   detail.set_notes(r.Text("notes"));
   AddSummary(r,
              absl::StrCat("Safety-planning exchange ", meeting,
-                          meeting_at ? absl::StrCat(" on ", absl::FormatTime("%Y-%m-%d", *meeting_at, absl::UTCTimeZone()))
-                                     : ""),
+                          meeting_at
+                              ? absl::StrCat(" on ", absl::FormatTime("%Y-%m-%d", *meeting_at, absl::UTCTimeZone()))
+                              : ""),
              &b);
   b.AddSection("detail", detail);
   return Finish(r, std::move(b), row);

@@ -93,7 +93,8 @@ TEST(IdvaLifecycleTest, SafetyPlanningAndFeedbackGoToTheProgrammeWithoutHerWhere
   EXPECT_EQ(feedback->header.destination().agency(), "up2u");
   EXPECT_EQ(feedback->header.consent().purpose(), "programme_partner_support");
   EXPECT_EQ(feedback->header.consent().subject_ref(), kCarys.ref());
-  EXPECT_EQ(feedback->header.consent().consent_event_id(), EventIdFor(LinkageKey(), "victim_services", "IDVA-C-5521-03"));
+  EXPECT_EQ(feedback->header.consent().consent_event_id(),
+            EventIdFor(LinkageKey(), "victim_services", "IDVA-C-5521-03"));
   EXPECT_THAT(SectionNames(*feedback), ElementsAre("summary"));
   EXPECT_EQ(Section<v1::Summary>(*feedback, "summary").headline(), "Partner feedback at 2m: feels safer");
   for (const MappedEvent* e : {exchange, feedback}) {

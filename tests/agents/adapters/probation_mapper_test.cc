@@ -118,8 +118,10 @@ TEST(ProbationMapperTest, SupervisionDeclaresTheOffenderManagerAndItsEndEndsIt) 
 TEST(ProbationMapperTest, HisOwnHealthNeedsAreHealthOfThePerpetrator) {
   MapResult result = MapText("probation", "probation", "referral-health.csv",
                              "record_id,record_type,occurred_at,offender_manager_id,perpetrator_family_name,"
-                             "perpetrator_given_name,perpetrator_dob,case_ref,referral_to,mental_health_concern,health_notes\n"
-                             "NPS-REF-2,referral,2025-03-12T15:00:00Z,OM-2231,Price,Daniel,1988-07-22,CDF-2025-0117,up2u,yes,"
+                             "perpetrator_given_name,perpetrator_dob,case_ref,referral_to,mental_health_concern,"
+                             "health_notes\n"
+                             "NPS-REF-2,referral,2025-03-12T15:00:00Z,OM-2231,Price,Daniel,1988-07-22,CDF-2025-0117,"
+                             "up2u,yes,"
                              "Anxiety; sees his GP monthly\n");
   for (const Rejection& j : result.rejects) ADD_FAILURE() << j.line << ": " << j.reason;
   ASSERT_EQ(result.events.size(), 1u);
