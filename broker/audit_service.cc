@@ -4,19 +4,37 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "broker/audit/audit_answers.h"
 #include "broker/timestamps.h"
 
 namespace accord::broker {
+namespace {
+
+// Answers a call from the log once its AUDIT_QUERY record is written
+// (`audited`: the head covering it, or why it could not be written).
+template <typename Request, typename Response, typename Answer>
+absl::Status AuditedAnswer(const absl::StatusOr<v1::SignedTreeHead>& audited, const audit::AuditLog& log,
+                           const Request& request, Response* response, Answer answer) {
+  if (!audited.ok()) return audited.status();
+  absl::StatusOr<Response> r = answer(log, request);
+  if (!r.ok()) return r.status();
+  *response = *std::move(r);
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 grpc::ServerUnaryReactor* AuditServiceImpl::GetSignedTreeHead(grpc::CallbackServerContext* ctx,
                                                               const grpc::ByteBuffer* in, grpc::ByteBuffer* out) {
   return Unary<v1::GetSignedTreeHeadRequest, v1::SignedTreeHead>(
       ctx, in, out, id_,
-      [&](const std::string& caller, const v1::GetSignedTreeHeadRequest&, v1::SignedTreeHead* resp) -> absl::Status {
-        absl::StatusOr<v1::SignedTreeHead> head = Audited(caller, "signed tree head", v1::AuditRecord());
-        if (!head.ok()) return head.status();
-        *resp = *head;
-        return absl::OkStatus();
+      [&](const std::string& caller, const v1::GetSignedTreeHeadRequest& request,
+          v1::SignedTreeHead* resp) -> absl::Status {
+        const std::string what = request.tree_size() == 0
+                                     ? std::string("signed tree head")
+                                     : absl::StrCat("signed tree head for size ", request.tree_size());
+        return AuditedAnswer(Audited(caller, what, v1::AuditRecord()), ex_->context().store->audit(), request, resp,
+                             audit::AnswerSignedTreeHead);
       });
 }
 
@@ -26,26 +44,9 @@ grpc::ServerUnaryReactor* AuditServiceImpl::GetInclusionProof(grpc::CallbackServ
       ctx, in, out, id_,
       [&](const std::string& caller, const v1::GetInclusionProofRequest& request,
           v1::GetInclusionProofResponse* resp) -> absl::Status {
-        absl::StatusOr<v1::SignedTreeHead> head =
-            Audited(caller, absl::StrCat("inclusion proof for leaf ", request.leaf_index()), v1::AuditRecord());
-        if (!head.ok()) return head.status();
-        const audit::AuditLog& log = ex_->context().store->audit();
-        v1::SignedTreeHead at = *head;
-        if (request.tree_size() != 0) {
-          absl::StatusOr<v1::SignedTreeHead> h = log.SignedHeadAt(request.tree_size());
-          if (!h.ok()) return h.status();
-          at = *h;
-        }
-        v1::TreeHead th;
-        th.ParseFromString(at.tree_head());
-        absl::StatusOr<std::string> leaf = log.LeafBytes(request.leaf_index());
-        if (!leaf.ok()) return leaf.status();
-        absl::StatusOr<v1::InclusionProof> proof = log.ProveInclusion(request.leaf_index(), th.tree_size());
-        if (!proof.ok()) return proof.status();
-        resp->set_leaf(*leaf);
-        *resp->mutable_proof() = *proof;
-        *resp->mutable_head() = at;
-        return absl::OkStatus();
+        return AuditedAnswer(
+            Audited(caller, absl::StrCat("inclusion proof for leaf ", request.leaf_index()), v1::AuditRecord()),
+            ex_->context().store->audit(), request, resp, audit::AnswerGetInclusionProof);
       });
 }
 
@@ -55,24 +56,10 @@ grpc::ServerUnaryReactor* AuditServiceImpl::GetConsistencyProof(grpc::CallbackSe
       ctx, in, out, id_,
       [&](const std::string& caller, const v1::GetConsistencyProofRequest& request,
           v1::GetConsistencyProofResponse* resp) -> absl::Status {
-        absl::StatusOr<v1::SignedTreeHead> head =
+        return AuditedAnswer(
             Audited(caller, absl::StrCat("consistency proof ", request.first_size(), " -> ", request.second_size()),
-                    v1::AuditRecord());
-        if (!head.ok()) return head.status();
-        const audit::AuditLog& log = ex_->context().store->audit();
-        v1::SignedTreeHead at = *head;
-        if (request.second_size() != 0) {
-          absl::StatusOr<v1::SignedTreeHead> h = log.SignedHeadAt(request.second_size());
-          if (!h.ok()) return h.status();
-          at = *h;
-        }
-        v1::TreeHead th;
-        th.ParseFromString(at.tree_head());
-        absl::StatusOr<v1::ConsistencyProof> proof = log.ProveConsistency(request.first_size(), th.tree_size());
-        if (!proof.ok()) return proof.status();
-        *resp->mutable_proof() = *proof;
-        *resp->mutable_head() = at;
-        return absl::OkStatus();
+                    v1::AuditRecord()),
+            ex_->context().store->audit(), request, resp, audit::AnswerGetConsistencyProof);
       });
 }
 
@@ -90,16 +77,32 @@ grpc::ServerUnaryReactor* AuditServiceImpl::WhoSaw(grpc::CallbackServerContext* 
         if (!request.case_ref().empty()) what.push_back(absl::StrCat("case=", request.case_ref()));
         if (!request.event_id().empty()) what.push_back(absl::StrCat("event=", request.event_id()));
         if (!request.agency().empty()) what.push_back(absl::StrCat("agency=", request.agency()));
-        absl::StatusOr<v1::SignedTreeHead> head =
-            Audited(caller, absl::StrCat("who-saw ", absl::StrJoin(what, " ")), about);
-        if (!head.ok()) return head.status();
-        v1::TreeHead th;
-        th.ParseFromString(head->tree_head());
-        absl::StatusOr<std::vector<v1::WhoSawRow>> rows = ex_->context().store->audit().Query(request, th.tree_size());
-        if (!rows.ok()) return rows.status();
-        for (v1::WhoSawRow& r : *rows) *resp->add_rows() = std::move(r);
-        *resp->mutable_head() = *head;
-        return absl::OkStatus();
+        return AuditedAnswer(Audited(caller, absl::StrCat("who-saw ", absl::StrJoin(what, " ")), about),
+                             ex_->context().store->audit(), request, resp, audit::AnswerWhoSaw);
+      });
+}
+
+grpc::ServerUnaryReactor* AuditServiceImpl::GetLeaves(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in,
+                                                      grpc::ByteBuffer* out) {
+  return Unary<v1::GetLeavesRequest, v1::GetLeavesResponse>(
+      ctx, in, out, id_,
+      [&](const std::string& caller, const v1::GetLeavesRequest& request, v1::GetLeavesResponse* resp) -> absl::Status {
+        const std::string what = absl::StrCat("leaves from ", request.start_index(), ", ", request.count(), " asked");
+        return AuditedAnswer(Audited(caller, what, v1::AuditRecord()), ex_->context().store->audit(), request, resp,
+                             audit::AnswerGetLeaves);
+      });
+}
+
+grpc::ServerUnaryReactor* AuditServiceImpl::ListTreeHeadSizes(grpc::CallbackServerContext* ctx,
+                                                              const grpc::ByteBuffer* in, grpc::ByteBuffer* out) {
+  return Unary<v1::ListTreeHeadSizesRequest, v1::ListTreeHeadSizesResponse>(
+      ctx, in, out, id_,
+      [&](const std::string& caller, const v1::ListTreeHeadSizesRequest& request,
+          v1::ListTreeHeadSizesResponse* resp) -> absl::Status {
+        const std::string what = absl::StrCat("tree head sizes after ", request.after_size(),
+                                              request.include_heads() ? ", with the heads" : "");
+        return AuditedAnswer(Audited(caller, what, v1::AuditRecord()), ex_->context().store->audit(), request, resp,
+                             audit::AnswerListTreeHeadSizes);
       });
 }
 

@@ -1,6 +1,7 @@
-// AuditService: the auditor's queries (heads, proofs, who-saw). Auditor
-// agencies only; every query is itself audited before it is answered, and
-// answers are proved against a head that includes that record.
+// AuditService: the auditor's queries (heads, proofs, who-saw, leaves by
+// range, head sizes; docs/protocol.md §9). Auditor agencies only; every query
+// is itself audited (one AUDIT_QUERY record per call) before it is answered
+// (broker/audit/audit_answers.h), and the latest head in an answer covers it.
 #ifndef ACCORD_BROKER_AUDIT_SERVICE_H_
 #define ACCORD_BROKER_AUDIT_SERVICE_H_
 
@@ -16,7 +17,8 @@ namespace accord::broker {
 // Every method is registered raw (service_edge.h: Decode).
 using AuditBase = v1::AuditService::WithRawCallbackMethod_GetSignedTreeHead<
     v1::AuditService::WithRawCallbackMethod_GetInclusionProof<v1::AuditService::WithRawCallbackMethod_GetConsistencyProof<
-        v1::AuditService::WithRawCallbackMethod_WhoSaw<v1::AuditService::Service>>>>;
+        v1::AuditService::WithRawCallbackMethod_WhoSaw<v1::AuditService::WithRawCallbackMethod_GetLeaves<
+            v1::AuditService::WithRawCallbackMethod_ListTreeHeadSizes<v1::AuditService::Service>>>>>>;
 
 class AuditServiceImpl : public AuditBase {
  public:
@@ -30,6 +32,10 @@ class AuditServiceImpl : public AuditBase {
                                                 grpc::ByteBuffer* out) override;
   grpc::ServerUnaryReactor* WhoSaw(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in,
                                    grpc::ByteBuffer* out) override;
+  grpc::ServerUnaryReactor* GetLeaves(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in,
+                                      grpc::ByteBuffer* out) override;
+  grpc::ServerUnaryReactor* ListTreeHeadSizes(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in,
+                                              grpc::ByteBuffer* out) override;
 
  private:
   // Checks that `caller` is an auditor, appends the AUDIT_QUERY record and

@@ -50,7 +50,8 @@ absl::Status ReadSetting(const std::string& file, const YAML::Node& map, const c
 absl::StatusOr<BrokerConfig> Parse(const std::string& path, const YAML::Node& root) {
   if (auto s = CheckKeys(path, root,
                          {"listen", "data", "partnership", "policy", "tls", "log_key",
-                          "insecure_dev_plaintext", "admin_agencies", "limits", "meetings"},
+                          "insecure_dev_plaintext", "admin_agencies", "limits", "meetings",
+                          "audit_check_interval_seconds"},
                          "the broker config");
       !s.ok()) {
     return s;
@@ -78,6 +79,11 @@ absl::StatusOr<BrokerConfig> Parse(const std::string& path, const YAML::Node& ro
     if (tls["client_ca"]) c.client_ca = Resolve(base, tls["client_ca"].as<std::string>());
   }
   if (root["log_key"]) c.log_key = Resolve(base, root["log_key"].as<std::string>());
+  if (auto s = ReadSetting<int>(path, root, "audit_check_interval_seconds", "audit_check_interval_seconds", 0,
+                                7 * 24 * 3600, &c.audit_check_interval_seconds);
+      !s.ok()) {
+    return s;
+  }
   if (root["insecure_dev_plaintext"]) c.insecure_dev_plaintext = root["insecure_dev_plaintext"].as<bool>();
   if (const YAML::Node admins = root["admin_agencies"]) {
     if (!admins.IsSequence()) {

@@ -65,6 +65,9 @@ struct BrokerConfig {
   std::vector<std::string> admin_agencies;
   Limits limits;
   std::vector<MeetingConfig> meetings;
+  // The whole audit log is checked against its signed heads this often, in
+  // the background (docs/audit.md); 0: only at start.
+  int audit_check_interval_seconds = 3600;
 };
 
 absl::StatusOr<BrokerConfig> LoadBrokerConfig(const std::string& path);

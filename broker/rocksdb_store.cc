@@ -116,8 +116,9 @@ class RocksDbStore : public Store {
     acf.tiles = cf_.at(audit_names[1]);
     acf.index = cf_.at(audit_names[2]);
     acf.heads = cf_.at(audit_names[3]);
+    acf.meta = cf_.at(audit_names[4]);
     absl::StatusOr<std::unique_ptr<audit::AuditLog>> log =
-        audit::AuditLog::Open(db_, acf, std::move(log_key));
+        audit::AuditLog::Open(db_, acf, std::move(log_key), audit::AuditLog::OnDamage::kRefuseAppends);
     if (!log.ok()) return log.status();
     audit_ = *std::move(log);
     return LoadCounters();

@@ -5,6 +5,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "broker/audit/background_check.h"
+#include "broker/audit/integrity_check.h"
 #include "broker/call_slots.h"
 #include "broker/exchange.h"
 #include "broker/meetings.h"
@@ -32,6 +34,7 @@ struct BrokerServer::Parts {
   std::unique_ptr<Exchange> exchange;
   std::unique_ptr<Meetings> meetings;
   std::unique_ptr<BrokerServices> services;
+  std::unique_ptr<audit::BackgroundIntegrityCheck> integrity;  // reads store; stopped before it closes
 };
 
 namespace {
@@ -44,6 +47,19 @@ bool IsLoopback(const std::string& listen) {
 std::string HostOf(const std::string& listen) {
   const size_t colon = listen.rfind(':');
   return colon == std::string::npos ? listen : listen.substr(0, colon);
+}
+
+// The audit log no longer matches the heads it signed (it refuses appends
+// already): refuse every call until an operator restarts the broker.
+void HaltOnAuditFinding(Health& health, Logger& log, const absl::Status& finding) {
+  log.Error("audit log integrity check failed; refusing every call until restarted",
+            {{"problem", std::string(finding.message())}});
+  health.SetFailing("audit_integrity", Health::Severity::kHalted, std::string(finding.message()));
+}
+
+void LogAuditChecked(Logger& log, const char* what, const audit::CheckedRange& r) {
+  log.Info(what, {{"records", absl::StrCat(r.from, "..", r.tree_size)},
+                  {"seconds", absl::StrCat(absl::ToDoubleSeconds(r.elapsed))}});
 }
 
 }  // namespace
@@ -103,6 +119,20 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerCo
   absl::StatusOr<std::unique_ptr<Store>> store = OpenRocksDbStore(config.data_dir, *std::move(log_key));
   if (!store.ok()) return store.status();
   p.store = *std::move(store);
+  // Before anything is appended or answered, the records since the last
+  // verified size must match their signed heads (docs/audit.md).
+  absl::StatusOr<audit::CheckedRange> checked = audit::IntegrityChecker(p.store->audit(), *log_pub).CheckSinceMarker();
+  if (absl::IsDataLoss(checked.status())) {
+    HaltOnAuditFinding(p.health, *log, checked.status());
+  } else if (!checked.ok()) {
+    return checked.status();
+  } else if (absl::Status damaged = p.store->audit().AppendsRefused(); !damaged.ok()) {
+    // Found when the store opened, beyond what the check reads: still halt.
+    checked = absl::DataLossError(damaged.message());
+    HaltOnAuditFinding(p.health, *log, checked.status());
+  } else {
+    LogAuditChecked(*log, "audit log checked at start", *checked);
+  }
 
   BrokerContext ctx;
   ctx.store = p.store.get();
@@ -116,7 +146,9 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerCo
   p.exchange = std::make_unique<Exchange>(ctx);
   p.meetings = std::make_unique<Meetings>(p.exchange.get(), config.meetings);
   p.slots = std::make_unique<CallSlots>(config.limits.max_calls_per_agency, config.limits.max_streams_per_agency);
-  if (auto s = p.exchange->RecordPolicyLoaded("broker"); !s.ok()) return s;
+  if (checked.ok()) {
+    if (auto s = p.exchange->RecordPolicyLoaded("broker"); !s.ok()) return s;
+  }
   p.services = std::make_unique<BrokerServices>(
       p.exchange.get(), p.meetings.get(), CallerIdentity{p.directory.get(), plaintext, &p.health, p.slots.get()},
       config.admin_agencies);
@@ -174,6 +206,17 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerCo
   });
   server->address_ = absl::StrCat(HostOf(config.listen), ":", port);
   server->housekeeping_ = std::thread([s = server.get()] { s->Housekeeping(); });
+  if (checked.ok() && config.audit_check_interval_seconds > 0) {
+    audit::BackgroundIntegrityCheck::Listener listener;
+    listener.passed = [log](const audit::CheckedRange& r) { LogAuditChecked(*log, "audit log checked", r); };
+    listener.found = [&p, log](const absl::Status& s) { HaltOnAuditFinding(p.health, *log, s); };
+    listener.failed = [log](const absl::Status& s) {
+      log->Warn("audit log check could not run; trying again at the next interval",
+                {{"error", std::string(s.message())}});
+    };
+    p.integrity = std::make_unique<audit::BackgroundIntegrityCheck>(
+        p.store->audit(), *log_pub, absl::Seconds(config.audit_check_interval_seconds), std::move(listener));
+  }
   if (plaintext) {
     log->Warn("INSECURE DEVELOPMENT MODE: plaintext gRPC, callers identified by unauthenticated metadata; "
               "never use with real data", {{"address", server->address_}});
@@ -231,6 +274,7 @@ void BrokerServer::Shutdown(absl::Duration grace) {
   server_.reset();
   stopping_.Notify();
   if (housekeeping_.joinable()) housekeeping_.join();
+  parts_->integrity.reset();
   parts_->exchange->refusals().Flush();
   parts_->services.reset();
   parts_->meetings.reset();

@@ -2,25 +2,33 @@
 //   - appends with synced writes, 1 and 8 records per batch;
 //   - inclusion and consistency proofs in a 10-million-record log;
 //   - who-saw for a subject with ~20 records in that log (target < 50 ms);
-//   - offline verification throughput (target >= 1M records/s on one core).
+//   - offline verification throughput (target >= 1M records/s on one core);
+//   - the broker's integrity check: at start after N new records, a whole
+//     pass, and synced appends while passes run beside them.
 // The 10M log is built once (unsynced 10k-record batches, a few minutes) into
 // $ACCORD_BENCH_AUDIT_DIR or /tmp/accord-bench-audit-10m-tiles and reused; a
 // 1M log with a head every 4 records likewise into
 // $ACCORD_BENCH_AUDIT_DENSE_DIR or /tmp/accord-bench-audit-1m-heads-every-4.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "broker/audit/audit_db.h"
 #include "broker/audit/audit_log.h"
+#include "broker/audit/background_check.h"
+#include "broker/audit/integrity_check.h"
 #include "broker/audit/offline_verify.h"
 #include "broker/audit/record_format.h"
 #include "crypto/hash.h"
 #include "crypto/key_file.h"
+#include "rocksdb/utilities/checkpoint.h"
 
 namespace accord::audit {
 namespace {
@@ -243,6 +251,110 @@ void BM_Verify1MHeadEvery4(benchmark::State& state) { Verify(state, GetDenseHead
 BENCHMARK(BM_Verify10M)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 BENCHMARK(BM_Verify10MWithIndex)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 BENCHMARK(BM_Verify1MHeadEvery4)->Iterations(3)->Unit(benchmark::kSecond)->UseRealTime();
+
+// A writable copy of the 10M log (a RocksDB checkpoint: hard links, instant),
+// so that benchmarks may append to it and save markers; removed afterwards.
+class BigLogCopy {
+ public:
+  // With `quiet`, RocksDB's background work on the copy (the compaction it
+  // starts on opening it) is paused, so that it does not compete with what
+  // is measured; appends need flushes and leave it running.
+  explicit BigLogCopy(bool quiet = true) : dir_(absl::StrCat("/tmp/accord-bench-audit-copy-", ::getpid())) {
+    std::filesystem::remove_all(dir_);
+    {
+      auto src = AuditDatabase::OpenForWriting(GetBigLog().dir);
+      if (!src.ok()) std::abort();
+      rocksdb::Checkpoint* cp = nullptr;
+      if (!rocksdb::Checkpoint::Create((*src)->db(), &cp).ok() || !cp->CreateCheckpoint(dir_).ok()) std::abort();
+      delete cp;
+    }
+    db_ = *AuditDatabase::OpenForWriting(dir_);
+    if (quiet && !db_->db()->PauseBackgroundWork().ok()) std::abort();
+    auto key = crypto::ReadSigningKey(GetBigLog().dir + "/bench-log.key");
+    log_ = *AuditLog::Open(db_->db(), db_->cfs(), *std::move(key));
+  }
+  ~BigLogCopy() {
+    db_->db()->ContinueBackgroundWork().PermitUncheckedError();
+    log_.reset();
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  AuditLog& log() { return *log_; }
+  AuditDatabase& db() { return *db_; }
+
+ private:
+  std::string dir_;
+  std::unique_ptr<AuditDatabase> db_;
+  std::unique_ptr<AuditLog> log_;
+};
+
+// What a broker start reads: the records appended since the marker
+// (state.range(0) of them; 0: only the edge and the head at the marker).
+void BM_IntegrityStartCheck10M(benchmark::State& state) {
+  BigLogCopy copy;
+  IntegrityChecker checker(copy.log(), GetBigLog().public_key);
+  const uint64_t since = kBigLog - static_cast<uint64_t>(state.range(0));
+  auto mark_root = copy.log().RootHash(since);
+  if (!mark_root.ok() || !copy.log().SignedHeadAt(since).ok()) {
+    state.SkipWithError("no head at that size");
+    return;
+  }
+  for (auto _ : state) {
+    auto r = checker.CheckSince({since, *mark_root});
+    if (!r.ok() || r->tree_size != kBigLog) state.SkipWithError("check failed");
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
+}
+BENCHMARK(BM_IntegrityStartCheck10M)->Arg(0)->Arg(10'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// One background pass over the whole 10M log (on this thread, normal priority).
+void BM_IntegrityFullPass10M(benchmark::State& state) {
+  BigLogCopy copy;
+  IntegrityChecker checker(copy.log(), GetBigLog().public_key);
+  for (auto _ : state) {
+    auto r = checker.CheckAll();
+    if (!r.ok() || r->tree_size != kBigLog) state.SkipWithError("check failed");
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBigLog));
+}
+BENCHMARK(BM_IntegrityFullPass10M)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+
+// Synced appends of 8 records to the 10M log, without (0) and with (1)
+// background passes running back to back beside them: the check takes no
+// lock of the log's, so appends wait for it only through the CPU and the disk.
+void BM_AppendSyncedWhileChecking10M(benchmark::State& state) {
+  BigLogCopy copy(/*quiet=*/false);
+  std::unique_ptr<BackgroundIntegrityCheck> check;
+  std::atomic<int> passes{0};
+  if (state.range(0) == 1) {
+    BackgroundIntegrityCheck::Listener listener;
+    listener.passed = [&](const CheckedRange&) { ++passes; };
+    check = std::make_unique<BackgroundIntegrityCheck>(copy.log(), GetBigLog().public_key, absl::Milliseconds(1),
+                                                       listener);
+  }
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  std::vector<double> micros;
+  uint64_t next = kBigLog;
+  for (auto _ : state) {
+    std::vector<v1::AuditRecord> records;
+    for (int i = 0; i < 8; ++i) records.push_back(Record(next++));
+    const absl::Time start = absl::Now();
+    rocksdb::WriteBatch wb;
+    auto staged = copy.log().Stage(std::move(records), &wb, absl::Now());
+    if (!staged.ok() || !copy.db().db()->Write(sync, &wb).ok()) state.SkipWithError("append failed");
+    copy.log().Commit(*staged);
+    micros.push_back(absl::ToDoubleMicroseconds(absl::Now() - start));
+  }
+  check.reset();
+  std::sort(micros.begin(), micros.end());
+  if (!micros.empty()) {
+    state.counters["p50_us"] = micros[micros.size() / 2];
+    state.counters["p99_us"] = micros[micros.size() * 99 / 100];
+  }
+  state.counters["passes"] = passes.load();
+}
+BENCHMARK(BM_AppendSyncedWhileChecking10M)->Arg(0)->Arg(1)->MinTime(20)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace accord::audit

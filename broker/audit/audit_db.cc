@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -39,6 +40,7 @@ absl::StatusOr<std::unique_ptr<AuditDatabase>> AuditDatabase::Open(const std::st
   if (absl::Status layout = CheckAuditLayout(names, dir); !layout.ok()) return layout;
   for (const std::string& name : AuditColumnFamilyNames()) {
     if (std::find(names.begin(), names.end(), name) != names.end()) continue;
+    if (read_only && name == kAuditMetaFamily) continue;  // databases from before it; tools do not need it
     if (read_only) {
       return absl::FailedPreconditionError(absl::StrCat(
           dir, " has no audit log (column family '", name, "' is missing; it has: ",
@@ -60,9 +62,9 @@ absl::StatusOr<std::unique_ptr<AuditDatabase>> AuditDatabase::Open(const std::st
   out->db_.reset(db);
   const std::vector<std::string> audit = AuditColumnFamilyNames();
   rocksdb::ColumnFamilyHandle** slots[] = {&out->cfs_.leaves, &out->cfs_.tiles, &out->cfs_.index,
-                                           &out->cfs_.heads};
+                                           &out->cfs_.heads, &out->cfs_.meta};
   for (std::size_t i = 0; i < names.size(); ++i) {
-    for (std::size_t j = 0; j < audit.size(); ++j) {
+    for (std::size_t j = 0; j < audit.size() && j < std::size(slots); ++j) {
       if (names[i] == audit[j]) *slots[j] = out->handles_[i];
     }
   }

@@ -20,7 +20,7 @@ absl::Status FromRocks(const rocksdb::Status& s, const std::string& what) {
 }  // namespace
 
 std::vector<std::string> AuditColumnFamilyNames() {
-  return {"audit_leaves", "audit_tiles", "audit_index", "audit_heads"};
+  return {"audit_leaves", "audit_tiles", "audit_index", "audit_heads", kAuditMetaFamily};
 }
 
 rocksdb::ColumnFamilyOptions AuditColumnFamilyOptions(const std::string& name,
@@ -51,13 +51,18 @@ AuditLog::AuditLog(rocksdb::DB* db, AuditColumnFamilies cfs, std::optional<crypt
     : db_(db), cfs_(cfs), log_key_(std::move(key)) {}
 
 absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(rocksdb::DB* db, AuditColumnFamilies cfs,
-                                                         std::optional<crypto::SigningKey> log_key) {
+                                                         std::optional<crypto::SigningKey> log_key,
+                                                         OnDamage on_damage) {
   if (db == nullptr || cfs.leaves == nullptr || cfs.tiles == nullptr || cfs.index == nullptr ||
       cfs.heads == nullptr) {
     return absl::InvalidArgumentError("AuditLog::Open needs the database and all four column families");
   }
   auto log = std::unique_ptr<AuditLog>(new AuditLog(db, cfs, std::move(log_key)));
-  if (absl::Status s = log->Load(); !s.ok()) return s;
+  if (absl::Status s = log->Load(); !s.ok()) {
+    if (on_damage == OnDamage::kFail || !absl::IsDataLoss(s)) return s;
+    log = std::unique_ptr<AuditLog>(new AuditLog(db, cfs, std::move(log->log_key_)));  // nothing half-loaded
+    log->RefuseAppends(absl::StrCat("the broker refuses to extend its audit log: it is damaged: ", s.message()));
+  }
   return log;
 }
 
@@ -128,6 +133,7 @@ absl::StatusOr<StagedAppend> AuditLog::Stage(std::vector<v1::AuditRecord> record
     }
   }
   absl::MutexLock lock(&mu_);
+  if (refused_) return absl::UnavailableError(*refused_);
   if (staging_) return absl::FailedPreconditionError("another audit append is staged but not committed");
 
   CompactRange edge = edge_;
@@ -266,6 +272,66 @@ absl::StatusOr<std::string> AuditLog::LeafBytes(uint64_t index) const {
   if (s.IsNotFound()) return absl::DataLossError(absl::StrCat("audit record ", index, " is missing"));
   if (!s.ok()) return FromRocks(s, "cannot read audit_leaves");
   return value;
+}
+
+absl::StatusOr<std::vector<std::string>> AuditLog::LeafRange(uint64_t start, uint64_t count,
+                                                             std::size_t max_bytes) const {
+  const uint64_t n = size();
+  if (start >= n) {
+    return absl::OutOfRangeError(
+        absl::StrCat("leaf ", start, " is beyond the log: it holds ", n, " records (leaves 0..",
+                     n == 0 ? std::string("none") : absl::StrCat(n - 1), ")"));
+  }
+  const uint64_t end = start + std::min(count, n - start);
+  std::vector<std::string> out;
+  std::size_t bytes = 0;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_.leaves));
+  it->Seek(LeafKey(start));
+  for (uint64_t i = start; i < end && (out.empty() || bytes < max_bytes); ++i, it->Next()) {
+    if (!it->Valid() || ReadBe64(it->key().ToStringView()) != i) {
+      if (!it->status().ok()) return FromRocks(it->status(), "cannot read audit_leaves");
+      return absl::DataLossError(absl::StrCat("audit record ", i, " is missing"));
+    }
+    if (!out.empty() && bytes + it->value().size() > max_bytes) break;
+    bytes += it->value().size();
+    out.push_back(it->value().ToString());
+  }
+  return out;
+}
+
+absl::StatusOr<AuditLog::HeadPage> AuditLog::HeadsAfter(uint64_t after, std::size_t max, bool with_heads) const {
+  const uint64_t n = size();
+  HeadPage page;
+  if (after >= n || max == 0) return page;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_.heads));
+  for (it->Seek(HeadKey(after + 1)); it->Valid(); it->Next()) {
+    const std::optional<uint64_t> size = ReadBe64(it->key().ToStringView());
+    if (!size) return absl::DataLossError("audit_heads holds a malformed key; run `accord audit verify`");
+    if (*size > n) break;  // written but not yet committed
+    if (page.sizes.size() == max) {
+      page.more = true;
+      break;
+    }
+    page.sizes.push_back(*size);
+    if (with_heads) {
+      v1::SignedTreeHead& sth = page.heads.emplace_back();
+      if (!sth.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+        return absl::DataLossError(absl::StrCat("signed tree head for size ", *size, " does not parse"));
+      }
+    }
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "cannot read audit_heads");
+  return page;
+}
+
+void AuditLog::RefuseAppends(std::string reason) const {
+  absl::MutexLock lock(&mu_);
+  if (!refused_) refused_ = std::move(reason);
+}
+
+absl::Status AuditLog::AppendsRefused() const {
+  absl::MutexLock lock(&mu_);
+  return refused_ ? absl::UnavailableError(*refused_) : absl::OkStatus();
 }
 
 absl::StatusOr<v1::InclusionProof> AuditLog::ProveInclusion(uint64_t index, uint64_t tree_size) const {

@@ -37,9 +37,13 @@ struct AuditColumnFamilies {
   rocksdb::ColumnFamilyHandle* tiles = nullptr;   // u8(tile level) be64(tile index) -> <= 256 hashes (tiles.h)
   rocksdb::ColumnFamilyHandle* index = nullptr;   // secondary indexes -> empty
   rocksdb::ColumnFamilyHandle* heads = nullptr;   // be64(tree_size) -> serialized SignedTreeHead
+  // The broker's own notes about the log (integrity_check.h); not part of the
+  // tree. May be null where a tool opened a database from before it existed.
+  rocksdb::ColumnFamilyHandle* meta = nullptr;
 };
-// "audit_leaves", "audit_tiles", "audit_index", "audit_heads".
+// "audit_leaves", "audit_tiles", "audit_index", "audit_heads", "audit_meta".
 std::vector<std::string> AuditColumnFamilyNames();
+inline constexpr char kAuditMetaFamily[] = "audit_meta";
 // The options an audit column family is created with, on top of `base`:
 // records in 64 KiB LZ4 blocks (a third of the space of the default 4 KiB
 // Snappy blocks, and read at half the cost per record when verifying), tiles
@@ -71,10 +75,13 @@ class AuditLog {
   // not rescan the log.
   // DATA_LOSS if the latest head, the records and the stored hashes disagree
   // (run `accord audit verify`); FAILED_PRECONDITION if the heads are signed
-  // by a different key than `log_key`.
+  // by a different key than `log_key`. With kRefuseAppends, a log found so
+  // damaged opens anyway, empty and refusing appends (AppendsRefused()), so
+  // that the broker can come up, find the first bad record and say so.
+  enum class OnDamage { kFail, kRefuseAppends };
   static absl::StatusOr<std::unique_ptr<AuditLog>> Open(
       rocksdb::DB* db, AuditColumnFamilies cfs,
-      std::optional<crypto::SigningKey> log_key);
+      std::optional<crypto::SigningKey> log_key, OnDamage on_damage = OnDamage::kFail);
 
   // Assigns consecutive leaf indices to `records` (setting each record's
   // `sequence`, and `time` when unset), and adds to `batch` the leaves, the
@@ -99,6 +106,19 @@ class AuditLog {
   // Heads exist for every size the log had after a Commit (NOT_FOUND otherwise).
   absl::StatusOr<v1::SignedTreeHead> SignedHeadAt(uint64_t tree_size) const;
   absl::StatusOr<std::string> LeafBytes(uint64_t index) const;         // serialized record
+  // Leaves start, start+1, ... as stored: `count` of them, fewer at the end of
+  // the log or once they pass `max_bytes` (always at least one). OUT_OF_RANGE
+  // if start >= size(); DATA_LOSS if a record is missing.
+  absl::StatusOr<std::vector<std::string>> LeafRange(uint64_t start, uint64_t count,
+                                                     std::size_t max_bytes) const;
+  // The sizes above `after` (up to size()) that have signed heads, ascending,
+  // at most `max`, with the heads themselves if `with_heads`.
+  struct HeadPage {
+    std::vector<uint64_t> sizes;
+    std::vector<v1::SignedTreeHead> heads;
+    bool more = false;  // sizes beyond the last one returned exist
+  };
+  absl::StatusOr<HeadPage> HeadsAfter(uint64_t after, std::size_t max, bool with_heads) const;
   // RFC 6962 §2.1.1 audit path for index < tree_size <= size(), leaf to root.
   absl::StatusOr<v1::InclusionProof> ProveInclusion(uint64_t index, uint64_t tree_size) const;
   // RFC 6962 §2.1.2 proof for 0 <= first <= second <= size(); empty when
@@ -111,6 +131,19 @@ class AuditLog {
   // (0: 1000), each with an inclusion proof for `tree_size` (0: current size).
   absl::StatusOr<std::vector<v1::WhoSawRow>> Query(const v1::WhoSawQuery& query,
                                                    uint64_t tree_size = 0) const;
+
+  // Makes every later Stage fail with UNAVAILABLE naming `reason`: what the
+  // broker does once the stored log no longer matches its signed heads, since
+  // a new head would sign over the altered records. Const because it adds
+  // nothing to the log: the integrity checker has read access only.
+  void RefuseAppends(std::string reason) const;
+  // OK, or UNAVAILABLE with the reason appends are refused.
+  absl::Status AppendsRefused() const;
+
+  // The database and column families the log reads, for readers that scan
+  // the whole log (the integrity checker).
+  rocksdb::DB* db() const { return db_; }
+  const AuditColumnFamilies& column_families() const { return cfs_; }
 
  private:
   AuditLog(rocksdb::DB* db, AuditColumnFamilies cfs, std::optional<crypto::SigningKey> key);
@@ -136,6 +169,7 @@ class AuditLog {
   v1::SignedTreeHead staged_head_ ABSL_GUARDED_BY(mu_);
   absl::Time staged_head_time_ ABSL_GUARDED_BY(mu_);
   absl::Time head_time_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();  // heads never go back in time
+  mutable std::optional<std::string> refused_ ABSL_GUARDED_BY(mu_);  // RefuseAppends
 };
 
 }  // namespace accord::audit

@@ -158,6 +158,7 @@ absl::StatusOr<std::vector<v1::WhoSawRow>> AuditLog::Query(const v1::WhoSawQuery
     if (!row.mutable_record()->ParseFromString(*bytes)) {
       return absl::DataLossError(absl::StrCat("audit record ", leaf, " does not parse"));
     }
+    row.set_leaf(*std::move(bytes));
     absl::StatusOr<v1::InclusionProof> proof = ProveInclusion(leaf, tree_size);
     if (!proof.ok()) return proof.status();
     *row.mutable_proof() = *std::move(proof);

@@ -51,11 +51,21 @@ class LogChecker {
  public:
   LogChecker(rocksdb::DB* db, const AuditColumnFamilies& cfs, const VerifyOptions& options,
              std::map<uint64_t, v1::TreeHead> kept)
-      : db_(db), cfs_(cfs), options_(options), kept_(std::move(kept)), key_id_(crypto::KeyIdOf(options.log_public_key)) {
-    read_.fill_cache = false;
+      : db_(db), cfs_(cfs), options_(options), kept_(std::move(kept)), key_id_(crypto::KeyIdOf(options.log_public_key)),
+        snapshot_(db->GetSnapshot()) {
+    read_.fill_cache = false;  // a whole-log scan must not evict what a live broker serves from
     read_.readahead_size = 4 << 20;
+    read_.snapshot = snapshot_;
     randombytes_buf(digest_key_.data(), digest_key_.size());
   }
+  ~LogChecker() {
+    // Iterators pin the snapshot's data: release them first.
+    heads_.reset();
+    for (TileCursor& t : tiles_) t.it.reset();
+    if (snapshot_ != nullptr) db_->ReleaseSnapshot(snapshot_);
+  }
+  LogChecker(const LogChecker&) = delete;
+  LogChecker& operator=(const LogChecker&) = delete;
 
   absl::StatusOr<VerifyReport> Run();
 
@@ -65,6 +75,12 @@ class LogChecker {
     return false;
   }
   absl::Status FindLatestHead();
+  // Positions the check at the signed head of size `from`: the right edge
+  // from the tiles, checked against that head.
+  bool StartAt(uint64_t from);
+  // A read that failed: corruption is a finding about the stored log; any
+  // other error means the check could not run (read_error_).
+  bool FailRead(uint64_t index, const std::string& what, const rocksdb::Status& s);
   bool CheckLeaf(uint64_t i, rocksdb::Slice key, rocksdb::Slice value);
   // Compares a recomputed subtree hash of a stored level (0, 8, 16, ...)
   // with its tile; hashes of one level must come in index order.
@@ -81,8 +97,10 @@ class LogChecker {
   const VerifyOptions& options_;
   std::map<uint64_t, v1::TreeHead> kept_;
   const std::string key_id_;
+  const rocksdb::Snapshot* snapshot_;  // every read sees this one state
   rocksdb::ReadOptions read_;
   VerifyReport report_;
+  absl::Status read_error_;
 
   uint64_t latest_size_ = 0;  // size of the last stored head (0: none)
   std::vector<Hash> stack_;   // right-edge complete subtrees, largest first
@@ -128,6 +146,62 @@ Hash LogChecker::RootHash() const {
   return root;
 }
 
+bool LogChecker::FailRead(uint64_t index, const std::string& what, const rocksdb::Status& s) {
+  if (s.IsCorruption()) {
+    return Fail(index, absl::StrCat(what, " cannot be read: RocksDB finds its stored block corrupt (", s.ToString(),
+                                    "); the database files were altered or damaged"));
+  }
+  read_error_ = absl::UnavailableError(absl::StrCat("cannot read ", what, ": ", s.ToString()));
+  return false;
+}
+
+bool LogChecker::StartAt(uint64_t from) {
+  if (latest_size_ < from) {
+    return Fail(latest_size_, absl::StrCat("the log's latest signed head is for size ", latest_size_,
+                                           " but size ", from, " was verified earlier: records ", latest_size_,
+                                           "..", from - 1, " were removed together with their heads"));
+  }
+  auto fetch = [this](int t, uint64_t i) -> absl::StatusOr<std::string> {
+    std::string value;
+    rocksdb::Status s = db_->Get(read_, cfs_.tiles, TileKey(t, i), &value);
+    if (s.IsNotFound()) return absl::NotFoundError("no tile");
+    if (!s.ok()) return absl::DataLossError(s.ToString());
+    return value;
+  };
+  uint64_t offset = 0;
+  for (int level = kMaxLevels - 1; level >= 0; --level) {
+    const uint64_t width = uint64_t{1} << level;
+    if ((from & width) == 0) continue;
+    absl::StatusOr<std::string> h = SubtreeHashFromTiles(fetch, level, offset >> level);
+    if (!h.ok() || h->size() != kHashSize) {
+      return Fail(offset, absl::StrCat("the stored hash of records ", offset, "..", offset + width - 1,
+                                       ", verified earlier, cannot be read: ", h.status().message()));
+    }
+    Hash& top = stack_.emplace_back();
+    std::copy(h->begin(), h->end(), top.begin());
+    offset += width;
+  }
+  heads_->Seek(HeadKey(from));
+  if (!heads_->Valid() || heads_->key() != rocksdb::Slice(HeadKey(from))) {
+    if (!heads_->status().ok()) return FailRead(from, absl::StrCat("the head for size ", from), heads_->status());
+    return Fail(from, absl::StrCat("the signed head for size ", from, ", verified earlier, is missing"));
+  }
+  absl::StatusOr<HeadFields> head = ReadHeadFields(heads_->value().ToStringView());
+  if (!head.ok()) return Fail(from, absl::StrCat("the signed head stored for size ", from, " does not parse"));
+  if (!options_.from_root.empty() && head->root_hash != options_.from_root) {
+    return Fail(from, absl::StrCat("the head for size ", from, " says root ", Short(head->root_hash),
+                                   "... but the head verified earlier for that size said ",
+                                   Short(options_.from_root), "...: the log's heads were replaced"));
+  }
+  if (head->root_hash != AsView(RootHash())) {
+    return Fail(from, absl::StrCat("the stored hashes of the first ", from, " records (verified earlier) hash to ",
+                                   Short(AsView(RootHash())), "... but the head signed for size ", from, " says ",
+                                   Short(head->root_hash), "...: records or hashes before ", from,
+                                   " were changed since"));
+  }
+  return CheckHeadsAt(from);  // key id, time and signature of that head
+}
+
 bool LogChecker::CheckStored(int level, uint64_t index, const Hash& h) {
   const int t = level / kTileHeight;
   TileCursor& tile = tiles_[static_cast<std::size_t>(t)];
@@ -138,13 +212,17 @@ bool LogChecker::CheckStored(int level, uint64_t index, const Hash& h) {
     return level == 0 ? absl::StrCat("record ", index)
                       : absl::StrCat("records ", first, "..", first + (uint64_t{1} << level) - 1);
   };
-  if (pos == 0) {  // the first hash of the next tile of this level
+  if (pos == 0 || tile.it == nullptr) {  // the first hash of the next tile of this level, or of the check
     const std::string key = TileKey(t, tile_index);
     if (tile.it == nullptr) {
       tile.it.reset(db_->NewIterator(read_, cfs_.tiles));
       tile.it->Seek(key);
     } else {
       tile.it->Next();
+    }
+    if (!tile.it->Valid() && !tile.it->status().ok()) {
+      return FailRead(first, absl::StrCat("the stored hash of ", what(), " (tile ", t, "/", tile_index, ")"),
+                      tile.it->status());
     }
     if (!tile.it->Valid() || tile.it->key() != rocksdb::Slice(key)) {
       return Fail(first, absl::StrCat("the stored hash of ", what(), " (level ", level, ", index ", index,
@@ -249,7 +327,7 @@ bool LogChecker::CheckHead(uint64_t size, rocksdb::Slice value, const Hash& root
     return Fail(last_head_size_, absl::StrCat("the head for size ", size, " is dated ", FormatRfc3339(t),
                                               ", before the previous head (", FormatRfc3339(last_head_time_), ")"));
   }
-  if (options_.all_signatures || size == latest_size_) {
+  if (options_.all_signatures || size == latest_size_ || size == options_.from_size) {
     ++report_.signatures;
     if (!crypto::VerifySignature(options_.log_public_key, crypto::kTreeHeadType, head->tree_head, head->signature)
              .ok()) {
@@ -404,12 +482,22 @@ absl::StatusOr<VerifyReport> LogChecker::Run() {
   if (options_.check_index) expected_index_ = std::make_unique<SetDigest>(digest_key_);
   stack_.reserve(kMaxLevels);
   heads_.reset(db_->NewIterator(read_, cfs_.heads));
-  heads_->SeekToFirst();
   std::unique_ptr<rocksdb::Iterator> leaves(db_->NewIterator(read_, cfs_.leaves));
-  uint64_t n = 0;
-  bool ok = CheckHeadsAt(0);
+  uint64_t n = options_.from_size;
+  report_.first_record = n;
+  bool ok = true;
+  if (n == 0) {
+    heads_->SeekToFirst();
+    ok = CheckHeadsAt(0);
+  } else {
+    ok = StartAt(n);
+  }
+  if (!read_error_.ok()) return read_error_;
   uint64_t until_progress = options_.progress_every;  // a countdown: no division per record
-  for (leaves->SeekToFirst(); ok && leaves->Valid(); leaves->Next()) {
+  constexpr uint64_t kStopEvery = 4096;
+  uint64_t until_stop_poll = kStopEvery;
+  leaves->Seek(LeafKey(n));
+  for (; ok && leaves->Valid(); leaves->Next()) {
     ok = CheckLeaf(n, leaves->key(), leaves->value());
     if (!ok) break;
     ++n;
@@ -419,10 +507,15 @@ absl::StatusOr<VerifyReport> LogChecker::Run() {
         options_.progress({VerifyProgress::Phase::kRecords, n, latest_size_, absl::Now() - start_});
       }
     }
+    if (--until_stop_poll == 0) {
+      until_stop_poll = kStopEvery;
+      if (options_.stop && options_.stop()) return absl::CancelledError(absl::StrCat("audit check stopped at record ", n));
+    }
   }
-  for (const rocksdb::Iterator* it : {leaves.get(), heads_.get()}) {
-    if (!it->status().ok()) return absl::UnavailableError(absl::StrCat("cannot read the audit log: ", it->status().ToString()));
-  }
+  if (!read_error_.ok()) return read_error_;
+  if (ok && !leaves->status().ok()) ok = FailRead(n, absl::StrCat("record ", n), leaves->status());
+  if (ok && !heads_->status().ok()) ok = FailRead(n, "a signed head after record " + absl::StrCat(n), heads_->status());
+  if (!read_error_.ok()) return read_error_;
   report_.records = n;
   report_.root = ToString(RootHash());
   if (ok) ok = CheckEnd(n);
@@ -443,6 +536,9 @@ absl::StatusOr<VerifyReport> VerifyAuditLog(rocksdb::DB* db, const AuditColumnFa
                                                    " bytes, not ", crypto_sign_PUBLICKEYBYTES));
   }
   if (options.progress_every == 0) return absl::InvalidArgumentError("progress_every must be positive");
+  if (options.from_size > 0 && (options.check_index || !options.kept_heads.empty())) {
+    return absl::InvalidArgumentError("a check from a verified size covers neither the index nor kept heads");
+  }
   std::map<uint64_t, v1::TreeHead> kept;
   for (std::size_t i = 0; i < options.kept_heads.size(); ++i) {
     absl::StatusOr<v1::TreeHead> head = VerifySignedTreeHead(options.kept_heads[i], options.log_public_key);

@@ -44,6 +44,16 @@ struct VerifyOptions {
   bool check_index = true;      // prove the who-saw index matches the records
   std::function<void(const VerifyProgress&)> progress;
   uint64_t progress_every = uint64_t{1} << 20;  // records (or index entries) between calls
+  // Start at the signed head of this size instead of record 0 (0: the whole
+  // log): the records before it are not read; the right edge of its tree
+  // comes from the stored tiles and must match its root, its signature and,
+  // if given, `from_root` (what the broker's integrity check verified last).
+  // Not with check_index or kept_heads.
+  uint64_t from_size = 0;
+  std::string from_root;
+  // Polled every few thousand records; once it returns true the check ends
+  // with CANCELLED.
+  std::function<bool()> stop;
 };
 
 // The first thing found wrong.
@@ -53,7 +63,8 @@ struct VerifyFinding {
 };
 
 struct VerifyReport {
-  uint64_t records = 0;             // records checked
+  uint64_t first_record = 0;        // options.from_size
+  uint64_t records = 0;             // records the log holds; those from first_record were checked
   uint64_t heads = 0;               // stored signed heads checked
   uint64_t signatures = 0;          // head signatures verified
   uint64_t index_entries = 0;       // index entries checked (check_index)
@@ -64,9 +75,11 @@ struct VerifyReport {
   bool ok() const { return !finding.has_value(); }
 };
 
-// A non-OK status means the check could not run (unreadable database, bad
-// key, a kept head that is not signed by the log key); a log that fails the
-// check gives an OK status and a report with a finding.
+// Reads one snapshot of the database, so a live broker's log may be checked
+// while it grows. A non-OK status means the check could not run (unreadable
+// database, bad key, a kept head that is not signed by the log key); a log
+// that fails the check, or whose stored blocks RocksDB finds corrupt, gives
+// an OK status and a report with a finding.
 absl::StatusOr<VerifyReport> VerifyAuditLog(rocksdb::DB* db, const AuditColumnFamilies& cfs,
                                             const VerifyOptions& options);
 

@@ -1,7 +1,6 @@
 // The `accord audit` commands as an auditor runs them: the built binary on a
 // real broker database, with exit codes 0 (ok), 1 (verification failed) and
 // 2 (bad usage or input).
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -11,12 +10,12 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "broker/audit/storage_layout.h"
 #include "crypto/key_file.h"
 #include "crypto/partnership.h"
 #include "tests/broker/audit/test_log.h"
 #include "tests/testing/sanitizer_report.h"
+#include "tests/testing/accord_cli.h"
 #include "tests/testing/temp_dir.h"
 
 namespace accord::audit {
@@ -25,28 +24,9 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-struct Result {
-  int code = -1;
-  std::string output;  // stdout and stderr
-};
+using accord::testing::CliResult;
 
-std::string Quote(const std::string& s) { return "'" + absl::StrReplaceAll(s, {{"'", "'\\''"}}) + "'"; }
-
-Result Accord(const std::vector<std::string>& args) {
-  std::string command = Quote(ACCORD_BINARY_DIR "/cli/accord");
-  for (const std::string& a : args) absl::StrAppend(&command, " ", Quote(a));
-  absl::StrAppend(&command, " 2>&1");
-  Result r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.output.append(buf, n);
-  const int status = ::pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  accord::testing::ExpectNoSanitizerReport(r.output, "accord");
-  return r;
-}
+CliResult Accord(const std::vector<std::string>& args) { return accord::testing::RunAccord(args); }
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path);
@@ -76,6 +56,7 @@ class AuditCliTest : public ::testing::Test {
       ASSERT_TRUE(log.Append(std::move(ten)).ok());  // none at 101..109
       log.Fill(300, 6, 2);  // ... and one at 300
       ASSERT_TRUE(crypto::WriteSigningPublicKey(log_pub_, log.key().public_key()).ok());
+      seed_ = std::string(log.key().Seed().view());
     }
     // Another partnership's log key, for the wrong-key cases.
     auto other = crypto::SigningKey::Generate();
@@ -87,12 +68,13 @@ class AuditCliTest : public ::testing::Test {
   const std::string partnership_ = tmp_.Path("partnership");
   const std::string log_pub_ = crypto::PartnershipPaths(partnership_).LogPublicKey();
   const std::string other_pub_ = tmp_.Path("other-log.pub");
+  std::string seed_;  // the log key's, for a key holder rewriting history
 };
 
 TEST_F(AuditCliTest, HelpAndBadUsage) {
   EXPECT_EQ(Accord({"audit", "--help"}).code, 0);
   for (const char* cmd : {"verify", "who-saw", "prove", "check-proof", "head"}) {
-    Result r = Accord({"audit", cmd, "--help"});
+    CliResult r = Accord({"audit", cmd, "--help"});
     EXPECT_EQ(r.code, 0) << cmd;
     EXPECT_THAT(r.output, HasSubstr(absl::StrCat("usage: accord audit ", cmd))) << cmd;
   }
@@ -100,7 +82,7 @@ TEST_F(AuditCliTest, HelpAndBadUsage) {
   EXPECT_EQ(Accord({"audit", "rewrite"}).code, 2);
   EXPECT_EQ(Accord({"audit", "verify"}).code, 2);
   EXPECT_EQ(Accord({"audit", "verify", "--data", data_, "--bogus"}).code, 2);
-  Result r = Accord({"audit", "verify", "--data", data_});
+  CliResult r = Accord({"audit", "verify", "--data", data_});
   EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.output, HasSubstr("--partnership PDIR or --log-key FILE"));
   r = Accord({"audit", "verify", "--data", tmp_.Path("nothing-here"), "--partnership", partnership_});
@@ -117,7 +99,7 @@ TEST_F(AuditCliTest, HelpAndBadUsage) {
 }
 
 TEST_F(AuditCliTest, VerifyPassesThenNamesTheTamperedRecord) {
-  Result r = Accord({"audit", "verify", "--data", data_, "--partnership", partnership_});
+  CliResult r = Accord({"audit", "verify", "--data", data_, "--partnership", partnership_});
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("audit log verified: 300 records"));
   EXPECT_THAT(r.output, HasSubstr("latest head  size 300"));
@@ -139,7 +121,7 @@ TEST_F(AuditCliTest, VerifyPassesThenNamesTheTamperedRecord) {
 
 TEST_F(AuditCliTest, InclusionProofRoundTripAndTamperedProofFails) {
   const std::string proof = tmp_.Path("record-42.proof");
-  Result r = Accord({"audit", "prove", "--data", data_, "--leaf", "42", "--out", proof});
+  CliResult r = Accord({"audit", "prove", "--data", data_, "--leaf", "42", "--out", proof});
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("inclusion proof for record 42 in the log of size 300"));
   r = Accord({"audit", "check-proof", proof, "--log-key", log_pub_});
@@ -173,7 +155,7 @@ TEST_F(AuditCliTest, InclusionProofRoundTripAndTamperedProofFails) {
 
 TEST_F(AuditCliTest, ConsistencyProofAndKeptHeads) {
   const std::string head = tmp_.Path("head-100");
-  Result r = Accord({"audit", "head", "--data", data_, "--size", "100", "--out", head});
+  CliResult r = Accord({"audit", "head", "--data", data_, "--size", "100", "--out", head});
   ASSERT_EQ(r.code, 0) << r.output;
   r = Accord({"audit", "check-proof", head, "--log-key", log_pub_});
   EXPECT_EQ(r.code, 0) << r.output;
@@ -196,7 +178,7 @@ TEST_F(AuditCliTest, ConsistencyProofAndKeptHeads) {
 
 TEST_F(AuditCliTest, WhoSawFormats) {
   const std::string subject = testing::SubjectRef(5);
-  Result table = Accord({"audit", "who-saw", "--data", data_, "--subject", subject});
+  CliResult table = Accord({"audit", "who-saw", "--data", data_, "--subject", subject});
   ASSERT_EQ(table.code, 0) << table.output;
   EXPECT_THAT(table.output, HasSubstr("LEAF"));
   // Subject 5 is on records 5, 36, 67, ...; of those the who-saw actions.
@@ -205,17 +187,94 @@ TEST_F(AuditCliTest, WhoSawFormats) {
   EXPECT_THAT(table.output, Not(HasSubstr("\n6 ")));
   EXPECT_THAT(table.output, HasSubstr("Proofs are against the head of size 300"));
 
-  Result csv = Accord({"audit", "who-saw", "--data", data_, "--subject", subject, "--format", "csv",
+  CliResult csv = Accord({"audit", "who-saw", "--data", data_, "--subject", subject, "--format", "csv",
                        "--action", "withheld", "--action", "routed"});
   ASSERT_EQ(csv.code, 0) << csv.output;
   EXPECT_THAT(csv.output, HasSubstr("leaf_index,time,action,"));
   EXPECT_THAT(csv.output, HasSubstr("\r\n98,"));  // 98 = 5 + 3*31, withheld (98 % 8 == 2 is routed)
-  Result json = Accord({"audit", "who-saw", "--data", data_, "--case", "case-4", "--agency", "police",
+  CliResult json = Accord({"audit", "who-saw", "--data", data_, "--case", "case-4", "--agency", "police",
                         "--from", "2026-05-28T20:00:00Z", "--format", "json", "--limit", "2"});
   ASSERT_EQ(json.code, 0) << json.output;
   EXPECT_THAT(json.output, HasSubstr("\"tree_size\":300"));
   EXPECT_THAT(json.output, HasSubstr("\"leaf_index\""));
   EXPECT_THAT(json.output, HasSubstr("\"proof\""));
+}
+
+TEST_F(AuditCliTest, CheckProofAgainstAKeptHead) {
+  const std::string kept = tmp_.Path("kept-100.head");
+  ASSERT_EQ(Accord({"audit", "head", "--data", data_, "--size", "100", "--out", kept}).code, 0);
+  const std::string proof = tmp_.Path("100-to-300.proof");
+  ASSERT_EQ(Accord({"audit", "prove", "--data", data_, "--from-size", "100", "--out", proof}).code, 0);
+  CliResult r = Accord({"audit", "check-proof", proof, "--log-key", log_pub_, "--head", kept});
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("1 head(s) you kept agree with it"));
+
+  // A proof from another size does not say anything about the kept head.
+  const std::string later = tmp_.Path("300.head");
+  ASSERT_EQ(Accord({"audit", "head", "--data", data_, "--out", later}).code, 0);
+  r = Accord({"audit", "check-proof", later, "--log-key", log_pub_, "--head", kept});
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("accord audit prove --from-size 100"));
+  r = Accord({"audit", "check-proof", proof, "--log-key", log_pub_, "--head", proof});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.output, HasSubstr("is not a head file"));
+
+  // The key holder rebuilt the log: its proof from size 100 starts from a
+  // validly signed head that is not the one kept.
+  const std::string rebuilt = tmp_.Path("rebuilt");
+  {
+    testing::TestLog log(rebuilt, *crypto::SigningKey::FromSeed(seed_));
+    std::vector<v1::AuditRecord> records;
+    for (uint64_t i = 0; i < 100; ++i) {
+      records.push_back(testing::SampleRecord(i));
+      if (i == 7) records.back().set_recipient("someone_else");
+    }
+    ASSERT_TRUE(log.Append(std::move(records)).ok());
+    log.Fill(300, 6, 2);
+  }
+  const std::string forked = tmp_.Path("forked.proof");
+  ASSERT_EQ(Accord({"audit", "prove", "--data", rebuilt, "--from-size", "100", "--out", forked}).code, 0);
+  EXPECT_EQ(Accord({"audit", "check-proof", forked, "--log-key", log_pub_}).code, 0) << "valid on its own";
+  r = Accord({"audit", "check-proof", forked, "--log-key", log_pub_, "--head", kept});
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("the log's history differs from the head you kept for size 100"));
+}
+
+TEST_F(AuditCliTest, WhoSawChecksEachRowWithTheLogKey) {
+  const std::string subject = testing::SubjectRef(5);
+  CliResult r = Accord({"audit", "who-saw", "--data", data_, "--subject", subject, "--partnership", partnership_});
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("Proofs are against the head of size 300 (root "));
+  EXPECT_THAT(r.output, HasSubstr(", each checked."));
+  r = Accord({"audit", "who-saw", "--data", data_, "--subject", subject});
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("not checked: give --partnership or --log-key"));
+  // Record 36 (subject 5, routed) edited in the database: its row no longer checks out.
+  {
+    auto db = AuditDatabase::OpenForWriting(data_);
+    ASSERT_TRUE(db.ok());
+    std::string record;
+    ASSERT_TRUE((*db)->db()->Get(rocksdb::ReadOptions(), (*db)->cfs().leaves, LeafKey(36), &record).ok());
+    record.back() ^= 1;
+    ASSERT_TRUE((*db)->db()->Put(rocksdb::WriteOptions(), (*db)->cfs().leaves, LeafKey(36), record).ok());
+  }
+  r = Accord({"audit", "who-saw", "--data", data_, "--subject", subject, "--log-key", log_pub_});
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("does NOT verify: who-saw row 2 (leaf 36): inclusion proof"));
+}
+
+TEST_F(AuditCliTest, NeedsOneLog) {
+  CliResult r = Accord({"audit", "head", "--out", "-", "--partnership", partnership_, "--data", data_,
+                     "--broker", "localhost:1"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.output, HasSubstr("--data DIR (the broker's data directory) or --broker HOST:PORT"));
+  r = Accord({"audit", "head", "--out", "-", "--broker", "localhost:1"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.output, HasSubstr("--broker needs --as AGENCY"));
+  r = Accord({"audit", "verify", "--broker", "localhost:1", "--as", "auditor", "--partnership", partnership_,
+              "--skip-index"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.output, HasSubstr("--skip-index is for --data"));
 }
 
 }  // namespace

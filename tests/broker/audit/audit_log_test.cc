@@ -180,6 +180,16 @@ TEST_F(AuditLogTest, OpenRefusesAnInconsistentDatabase) {
     ASSERT_TRUE((*db)->db()->Delete(rocksdb::WriteOptions(), (*db)->cfs().heads, HeadKey(last)).ok());
     auto log = AuditLog::Open((*db)->db(), (*db)->cfs(), std::nullopt);
     EXPECT_EQ(log.status().code(), absl::StatusCode::kDataLoss) << log.status();
+    // The broker opens it anyway, to say what is wrong, but never extends it.
+    auto refusing = AuditLog::Open((*db)->db(), (*db)->cfs(), TestLog::Copy(t.key()),
+                                   AuditLog::OnDamage::kRefuseAppends);
+    ASSERT_TRUE(refusing.ok()) << refusing.status();
+    EXPECT_EQ((*refusing)->AppendsRefused().code(), absl::StatusCode::kUnavailable);
+    EXPECT_NE(std::string((*refusing)->AppendsRefused().message()).find("it is damaged"), std::string::npos);
+    rocksdb::WriteBatch batch;
+    EXPECT_EQ((*refusing)->Stage({SampleRecord(last)}, &batch, absl::Now()).status().code(),
+              absl::StatusCode::kUnavailable);
+    EXPECT_EQ(batch.Count(), 0);
   }
 }
 

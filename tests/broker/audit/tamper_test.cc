@@ -12,6 +12,7 @@
 #include "broker/audit/tiles.h"
 #include "broker/audit/verifier.h"
 #include "crypto/hash.h"
+#include "tests/broker/audit/disk_editor.h"
 #include "tests/broker/audit/test_log.h"
 #include "tests/testing/temp_dir.h"
 
@@ -25,49 +26,7 @@ using testing::TestLog;
 constexpr uint64_t kKeptSize = 600;  // the auditor kept the head for this size
 constexpr uint64_t kSize = 1000;
 
-// Direct access to the column families, as someone with the disk would have.
-class Disk {
- public:
-  explicit Disk(const std::string& dir) : db_(*AuditDatabase::OpenForWriting(dir)) {}
-  std::string Get(rocksdb::ColumnFamilyHandle* cf, const std::string& key) {
-    std::string v;
-    EXPECT_TRUE(db_->db()->Get(rocksdb::ReadOptions(), cf, key, &v).ok()) << crypto::Hex(key);
-    return v;
-  }
-  void Put(rocksdb::ColumnFamilyHandle* cf, const std::string& key, const std::string& value) {
-    ASSERT_TRUE(db_->db()->Put(rocksdb::WriteOptions(), cf, key, value).ok());
-  }
-  void Delete(rocksdb::ColumnFamilyHandle* cf, const std::string& key) {
-    ASSERT_TRUE(db_->db()->Delete(rocksdb::WriteOptions(), cf, key).ok());
-  }
-  // Deletes every key of `cf` for which `drop` holds.
-  void DeleteIf(rocksdb::ColumnFamilyHandle* cf, const std::function<bool(std::string_view)>& drop) {
-    std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), cf));
-    std::vector<std::string> keys;
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      if (drop(it->key().ToStringView())) keys.push_back(it->key().ToString());
-    }
-    for (const std::string& k : keys) Delete(cf, k);
-  }
-  // What an attacker without the log key can do: recompute every stored
-  // subtree hash from the (edited) records.
-  void RehashNodes(uint64_t n) {
-    DeleteIf(cfs().tiles, [](std::string_view) { return true; });
-    CompactRange range;
-    TileWriter tiles;
-    auto put = [&](const std::string& k, const std::string& v) { Put(cfs().tiles, k, v); };
-    for (uint64_t i = 0; i < n; ++i) {
-      range.Append(LeafHash(Get(cfs().leaves, LeafKey(i))), [&](int level, uint64_t index, const std::string& h) {
-        ASSERT_TRUE(tiles.Add(level, index, h, put).ok());
-      });
-    }
-    tiles.Flush(put);
-  }
-  const AuditColumnFamilies& cfs() const { return db_->cfs(); }
-
- private:
-  std::unique_ptr<AuditDatabase> db_;
-};
+using Disk = testing::DiskEditor;  // direct access, as someone with the disk would have
 
 class TamperTest : public ::testing::Test {
  protected:
@@ -328,8 +287,7 @@ TEST_F(TamperTest, ForgedHeadIsNamed) {
 
 TEST_F(TamperTest, RebuiltHistoryIsCaughtByAKeptHeadAndConsistency) {
   // Whoever holds the log key rebuilds the log with record 10 different.
-  accord::testing::TempDir other;
-  const std::string rebuilt = other.Path("rebuilt");
+  const std::string rebuilt = tmp_.Path("rebuilt");  // (a second TempDir would be the same folder)
   {
     TestLog log(rebuilt, *crypto::SigningKey::FromSeed(key_seed_));
     std::vector<v1::AuditRecord> records;
@@ -357,14 +315,13 @@ TEST_F(TamperTest, RebuiltHistoryIsCaughtByAKeptHeadAndConsistency) {
 }
 
 TEST_F(TamperTest, LogSignedByAnotherKeyIsNamed) {
-  accord::testing::TempDir other;
   {
-    TestLog log(other.Path("other"));
+    TestLog log(tmp_.Path("other"));
     log.Fill(50);
   }
   VerifyOptions options;
   options.log_public_key = public_key_;
-  absl::StatusOr<VerifyReport> r = VerifyDataDirectory(other.Path("other"), options);
+  absl::StatusOr<VerifyReport> r = VerifyDataDirectory(tmp_.Path("other"), options);
   ASSERT_TRUE(r.ok());
   ASSERT_FALSE(r->ok());
   EXPECT_THAT(r->finding->problem, HasSubstr("not the partnership's log key"));
