@@ -1,6 +1,9 @@
 // childrens_services: child-protection status changes (child in need, child
 // protection plan, looked after, closed), safeguarding concerns and referrals
-// to a perpetrator programme. Columns: docs/adapters.md §childrens_services.
+// (to a programme, early help, ...) addressed to their destination. While a
+// child's case is open, children's services declare themselves the
+// `lead_professional`; closing it ends that. Columns: docs/adapters.md
+// §childrens_services.
 #include "absl/strings/str_cat.h"
 #include "accord/v1/events.pb.h"
 #include "agents/adapters/common_fields.h"
@@ -78,6 +81,11 @@ absl::StatusOr<MappedEvent> MapCpStatus(const Row& row, const MapContext& ctx) {
   if (to == "none") r.Fail("cp_to_status 'none' is not a status change (use closed)");
   AddFamilyChildren(r, f, to, &b);
   if (!r.ok() || !f.at || f.children.empty()) return Finish(r, std::move(b), row);
+  if (to == "closed") {
+    b.EndRelation("lead_professional", ctx.agency);
+  } else {
+    b.AddRelation("lead_professional", ctx.agency);
+  }
   v1::ChildProtectionStatus detail;
   detail.set_from_status(from);
   detail.set_to_status(to);

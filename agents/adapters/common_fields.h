@@ -3,11 +3,13 @@
 #ifndef ACCORD_AGENTS_ADAPTERS_COMMON_FIELDS_H_
 #define ACCORD_AGENTS_ADAPTERS_COMMON_FIELDS_H_
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "accord/v1/envelope.pb.h"
 #include "accord/v1/events.pb.h"
@@ -30,6 +32,11 @@ inline const std::vector<std::string>& RiskColumns() {
                                                     "previous_risk_level", "risk_rationale"};
   return kColumns;
 }
+
+// Why a case is (or should be) heard at MARAC: a DASH score of 14 or more,
+// escalation, the referrer's professional judgement, a serial perpetrator.
+inline constexpr std::initializer_list<absl::string_view> kMaracThresholds = {
+    "visible_high_risk", "potential_escalation", "professional_judgement", "serial"};
 
 // Who acted: the profile's staff-number column and the role used when the
 // row's staff_role is empty.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "crypto/hash.h"
@@ -100,6 +101,18 @@ void EventBuilder::AddRelation(const std::string& relation, const std::string& a
   r->set_agency(agency);
 }
 
+void EventBuilder::EndRelation(const std::string& relation, const std::string& agency) {
+  v1::CaseRelation* r = header_.add_relations();
+  r->set_relation(relation);
+  r->set_agency(agency);
+  r->set_ended(true);
+}
+
+void EventBuilder::SetDestination(const std::string& agency, const std::string& service) {
+  header_.mutable_destination()->set_agency(agency);
+  header_.mutable_destination()->set_service(service);
+}
+
 void EventBuilder::AddSection(const std::string& name, const google::protobuf::Message& content) {
   const std::string& type = content.GetDescriptor()->full_name();
   sections_.push_back({name, type, SerializeDeterministic(content)});
@@ -109,11 +122,13 @@ MappedEvent EventBuilder::Finish(const std::string& source) && {
   // Sections in one reading order whatever order they were added in.
   static constexpr const char* kOrder[] = {
       "summary", "risk", "detail", "children", "health", "victim_contact", "override_justification"};
+  // (rank of the base name, has a role): "health" before "health@victim".
   auto rank = [](const std::string& name) {
-    for (std::size_t i = 0; i < std::size(kOrder); ++i) {
-      if (name == kOrder[i]) return i;
-    }
-    return std::size(kOrder);
+    const std::size_t at = name.find('@');
+    const std::string base = name.substr(0, at);
+    std::size_t i = 0;
+    while (i < std::size(kOrder) && base != kOrder[i]) ++i;
+    return std::make_pair(i, at != std::string::npos);
   };
   std::stable_sort(sections_.begin(), sections_.end(),
                    [&](const crypto::PlainSection& a, const crypto::PlainSection& b) {

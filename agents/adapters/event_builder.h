@@ -51,16 +51,29 @@ class EventBuilder {
   void AddSubject(v1::SubjectRole role, const std::string& ref);
   void AddFlag(v1::Flag flag);  // each flag at most once
   void SetRisk(v1::RiskLevel level, v1::RiskTool tool, int score);
+  // Declares a relation of `agency` to the case (or, as the policy says, to
+  // the perpetrator); EndRelation ends one (CaseRelation.ended).
   void AddRelation(const std::string& relation, const std::string& agency);
+  void EndRelation(const std::string& relation, const std::string& agency);
+  // Header destination (docs/protocol.md §3, header fields 19-21): the agency
+  // (and service within it) the event is addressed to.
+  void SetDestination(const std::string& agency, const std::string& service);
+  // Whom the event is about (a referral of the perpetrator, ...).
+  void SetAbout(v1::SubjectRole role) { header_.set_about(role); }
+  // The event this one answers (a referral, a request).
+  void SetInReplyTo(const std::string& event_id) { header_.set_in_reply_to(event_id); }
 
-  // Adds a section; its content type is the message's full name.
+  // Adds a section; its content type is the message's full name. `name` is
+  // "base" or "base@role" (docs/protocol.md §3, section names).
   void AddSection(const std::string& name, const google::protobuf::Message& content);
 
   const MapContext& context() const { return ctx_; }
   v1::EventHeader& header() { return header_; }
+  const v1::EventHeader& header() const { return header_; }
 
-  // Orders the sections (summary, risk, detail, children, health,
-  // victim_contact, override_justification, others) and indexes them in
+  // Orders the sections by base name (summary, risk, detail, children,
+  // health, victim_contact, override_justification, others; a name without a
+  // role before the same base with one) and indexes them in
   // header.sections by name and content type; SealEvent later replaces that
   // index with one carrying ciphertext digests.
   MappedEvent Finish(const std::string& source) &&;

@@ -7,7 +7,8 @@
 namespace accord::agents {
 
 std::vector<std::string> MapperProfiles() {
-  return {"police", "probation", "childrens_services", "victim_services", "perpetrator_programme"};
+  return {"police", "probation", "childrens_services", "victim_services", "perpetrator_programme",
+          "marac_coordinator"};
 }
 
 absl::StatusOr<std::unique_ptr<Mapper>> MakeMapper(const std::string& profile) {
@@ -22,6 +23,8 @@ absl::StatusOr<std::unique_ptr<Mapper>> MakeMapper(const std::string& profile) {
     p = VictimServicesProfile();
   } else if (profile == "perpetrator_programme") {
     p = PerpetratorProgrammeProfile();
+  } else if (profile == "marac_coordinator") {
+    p = MaracCoordinatorProfile();
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
         "unknown adapter profile '", profile, "'; valid profiles: ", absl::StrJoin(MapperProfiles(), ", ")));

@@ -54,8 +54,9 @@ class Mapper {
 };
 
 // The mapper for one export profile: police, probation, childrens_services,
-// victim_services or perpetrator_programme. INVALID_ARGUMENT naming the valid
-// profiles for anything else.
+// victim_services, perpetrator_programme (the agencies up2u and drive both
+// use it) or marac_coordinator. INVALID_ARGUMENT naming the valid profiles
+// for anything else.
 absl::StatusOr<std::unique_ptr<Mapper>> MakeMapper(const std::string& profile);
 
 // The profile names MakeMapper accepts, in documentation order.

@@ -1,56 +1,21 @@
-// perpetrator_programme (Up2U / Drive): referrals received, referral
-// outcomes, assessments, session attendance, engagement, disengagement,
-// safeguarding concerns and increasing-risk alerts, the last three optionally
-// under a safeguarding override. Columns: docs/adapters.md
-// §perpetrator_programme.
+// perpetrator_programme (Up2U, Drive: one profile, run by each programme's
+// own agency): referrals received, referral outcomes, assessments,
+// attendance, engagement, disengagement, safeguarding concerns and
+// increasing-risk alerts (the last three optionally under a safeguarding
+// override), declaring the case's relations as before issue 12; the case
+// lifecycle records are in programme_lifecycle.cc. Columns:
+// docs/adapters.md §perpetrator_programme.
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "accord/v1/events.pb.h"
 #include "agents/adapters/common_fields.h"
 #include "agents/adapters/profile.h"
+#include "agents/adapters/programme_row.h"
 #include "agents/adapters/sections.h"
 
 namespace accord::agents {
 namespace {
-
-constexpr StaffColumn kFacilitator = {"facilitator_id", "facilitator"};
-
-struct ProgrammeRow {
-  std::optional<absl::Time> at;
-  std::string programme;  // "up2u", "drive", ...: prefixes every headline
-  std::string Headline(const std::string& text) const {
-    return programme.empty() ? text : absl::StrCat(programme, ": ", text);
-  }
-};
-
-// Common columns, the participant (required), the partner (the victim, when
-// known), children, the case reference, the programme, and the relations the
-// programme declares for the case (referrer, partner_support).
-ProgrammeRow ReadProgrammeRow(FieldReader& r, const MapContext& ctx, EventBuilder* b) {
-  ProgrammeRow row;
-  row.at = ReadCommon(r, kFacilitator, b);
-  row.programme = r.Identifier("programme");
-  std::optional<Subject> participant = ReadSubject(r, *ctx.linkage_key, "participant", Need::kRequired);
-  std::optional<Subject> partner = ReadSubject(r, *ctx.linkage_key, "partner", Need::kOptional);
-  const std::vector<Subject> children = ReadSubjectList(r, *ctx.linkage_key, "children");
-  CheckBornBefore(r, participant, "participant", row.at);
-  CheckBornBefore(r, partner, "partner", row.at);
-  if (partner) b->AddSubject(v1::SUBJECT_ROLE_VICTIM, partner->ref);
-  if (participant) b->AddSubject(v1::SUBJECT_ROLE_PERPETRATOR, participant->ref);
-  SetCaseRef(r, partner, b);
-  AddChildren(r, children, row.at, false, b);
-  // The programme works with this case: the policy sends it criminal-justice,
-  // supervision and child-protection news only for cases it declared.
-  b->AddRelation("programme", ctx.agency);
-  for (const char* relation : {"referrer", "partner_support"}) {
-    const std::string agency = r.Identifier(relation);
-    if (!agency.empty()) b->AddRelation(relation, agency);
-  }
-  if (std::optional<bool> f = r.Bool("false_compliance"); f == true) b->AddFlag(v1::FLAG_FALSE_COMPLIANCE);
-  if (std::optional<bool> h = r.Bool("high_harm"); h == true) b->AddFlag(v1::FLAG_HIGH_HARM);
-  return row;
-}
 
 // override_reason, authorising_officer_id/_role, at_risk,
 // override_justification, consent_sought, why_not_consent: when a reason is
@@ -86,18 +51,24 @@ void ReadOverride(FieldReader& r, EventBuilder* b) {
   b->AddSection("override_justification", j);
 }
 
+constexpr std::initializer_list<absl::string_view> kReferralSources = {
+    "self", "police", "childrens_services", "gp", "marac", "probation", "cafcass", "court"};
+
+v1::ReferralSource ParseSource(const std::string& source) {
+  v1::ReferralSource s = v1::REFERRAL_SOURCE_UNSPECIFIED;
+  if (!source.empty()) v1::ReferralSource_Parse(absl::StrCat("REFERRAL_SOURCE_", absl::AsciiStrToUpper(source)), &s);
+  return s;
+}
+
 absl::StatusOr<MappedEvent> MapReferral(const Row& row, const MapContext& ctx) {
   FieldReader r(row);
   EventBuilder b(ctx, v1::EVENT_KIND_REFERRAL);
   const ProgrammeRow p = ReadProgrammeRow(r, ctx, &b);
-  const std::string source =
-      r.Enum("referral_source",
-             {"self", "police", "childrens_services", "gp", "marac", "probation", "cafcass", "court"},
-             Need::kRequired);
+  DeclareCaseRelations(p, &b);
+  b.SetAbout(v1::SUBJECT_ROLE_PERPETRATOR);
+  const std::string source = r.Enum("referral_source", kReferralSources, Need::kRequired);
   v1::Referral detail;
-  v1::ReferralSource s = v1::REFERRAL_SOURCE_UNSPECIFIED;
-  v1::ReferralSource_Parse(absl::StrCat("REFERRAL_SOURCE_", absl::AsciiStrToUpper(source)), &s);
-  detail.set_source(s);
+  detail.set_source(ParseSource(source));
   detail.set_to_service(p.programme);
   detail.set_reason(r.Text("referral_reason"));
   detail.set_perpetrator_consents(r.Bool("participant_consents").value_or(false));
@@ -108,10 +79,14 @@ absl::StatusOr<MappedEvent> MapReferral(const Row& row, const MapContext& ctx) {
   return Finish(r, std::move(b), row);
 }
 
+// The record type of exports made before issue 12, kept as it was:
+// REFERRAL_OUTCOME (accepted, declined, waitlisted) with the relations of
+// DeclareCaseRelations. New exports use referral_accepted / referral_declined.
 absl::StatusOr<MappedEvent> MapReferralOutcome(const Row& row, const MapContext& ctx) {
   FieldReader r(row);
   EventBuilder b(ctx, v1::EVENT_KIND_REFERRAL_OUTCOME);
   const ProgrammeRow p = ReadProgrammeRow(r, ctx, &b);
+  DeclareCaseRelations(p, &b);
   const std::string outcome = r.Enum("outcome", {"accepted", "declined", "waitlisted"}, Need::kRequired);
   const std::string decline =
       r.Identifier("decline_reason", outcome == "declined" ? Need::kRequired : Need::kOptional);
@@ -137,6 +112,7 @@ absl::StatusOr<MappedEvent> MapAssessment(const Row& row, const MapContext& ctx)
   FieldReader r(row);
   EventBuilder b(ctx, v1::EVENT_KIND_ASSESSMENT_REPORT);
   const ProgrammeRow p = ReadProgrammeRow(r, ctx, &b);
+  DeclareCaseRelations(p, &b);
   const std::optional<bool> suitable = r.Bool("suitable", Need::kRequired);
   if (std::optional<v1::RiskDetail> risk = ReadRisk(r, Need::kOptional, v1::RISK_TOOL_SARA)) {
     ApplyRisk(*risk, &b);
@@ -154,6 +130,7 @@ absl::StatusOr<MappedEvent> MapAssessment(const Row& row, const MapContext& ctx)
           detail.recommended_pathway().empty() ? "" : absl::StrCat(", ", detail.recommended_pathway()))),
       &b, r.Text("notes"));
   b.AddSection("detail", detail);
+  AddHealth(r, &b, "", "health@perpetrator");
   return Finish(r, std::move(b), row);
 }
 
@@ -161,6 +138,7 @@ absl::StatusOr<MappedEvent> MapSession(const Row& row, const MapContext& ctx) {
   FieldReader r(row);
   EventBuilder b(ctx, v1::EVENT_KIND_SESSION_ATTENDANCE);
   const ProgrammeRow p = ReadProgrammeRow(r, ctx, &b);
+  DeclareCaseRelations(p, &b);
   const std::string ref = r.Text("session_ref", Need::kRequired);
   const std::optional<absl::Time> session_at = r.Time("session_at", Need::kRequired);
   const std::string status =
@@ -190,6 +168,7 @@ absl::StatusOr<MappedEvent> MapEngagement(const Row& row, const MapContext& ctx)
   FieldReader r(row);
   EventBuilder b(ctx, v1::EVENT_KIND_ENGAGEMENT_UPDATE);
   const ProgrammeRow p = ReadProgrammeRow(r, ctx, &b);
+  DeclareCaseRelations(p, &b);
   v1::EngagementUpdate detail;
   detail.set_level(r.Enum("engagement_level", {"good", "partial", "poor"}, Need::kRequired));
   detail.set_notes(r.Text("notes"));
@@ -202,14 +181,14 @@ absl::StatusOr<MappedEvent> MapDisengagement(const Row& row, const MapContext& c
   FieldReader r(row);
   EventBuilder b(ctx, v1::EVENT_KIND_DISENGAGEMENT);
   const ProgrammeRow p = ReadProgrammeRow(r, ctx, &b);
+  DeclareCaseRelations(p, &b);
   v1::Disengagement detail;
   detail.set_reason(r.Text("disengagement_reason", Need::kRequired));
   if (std::optional<absl::Time> last = r.Time("last_contact")) {
     SetTimestamp(*last, detail.mutable_last_contact());
   }
   ReadOverride(r, &b);
-  if (std::optional<v1::RiskDetail> risk =
-          ReadRisk(r, Need::kOptional, v1::RISK_TOOL_PROFESSIONAL_JUDGEMENT)) {
+  if (std::optional<v1::RiskDetail> risk = ReadNonFallingRisk(r, Need::kOptional, "disengagement")) {
     ApplyRisk(*risk, &b);
   }
   AddSummary(r, p.Headline(absl::StrCat("Disengaged from the programme: ", detail.reason())), &b,
@@ -223,6 +202,7 @@ absl::StatusOr<MappedEvent> MapConcern(const Row& row, const MapContext& ctx) {
   FieldReader r(row);
   EventBuilder b(ctx, v1::EVENT_KIND_SAFEGUARDING_CONCERN);
   const ProgrammeRow p = ReadProgrammeRow(r, ctx, &b);
+  DeclareCaseRelations(p, &b);
   ReadOverride(r, &b);
   if (std::optional<v1::RiskDetail> risk =
           ReadRisk(r, Need::kOptional, v1::RISK_TOOL_PROFESSIONAL_JUDGEMENT)) {
@@ -237,6 +217,7 @@ absl::StatusOr<MappedEvent> MapRiskAlert(const Row& row, const MapContext& ctx) 
   FieldReader r(row);
   EventBuilder b(ctx, v1::EVENT_KIND_RISK_ALERT);
   const ProgrammeRow p = ReadProgrammeRow(r, ctx, &b);
+  DeclareCaseRelations(p, &b);
   std::optional<v1::RiskDetail> risk = ReadRisk(r, Need::kRequired, v1::RISK_TOOL_PROFESSIONAL_JUDGEMENT);
   const std::vector<std::string> indicators = r.List("indicators", Need::kRequired);
   ReadOverride(r, &b);
@@ -278,6 +259,9 @@ Profile PerpetratorProgrammeProfile() {
                         "partner_family_name",
                         "partner_given_name",
                         "partner_dob",
+                        "new_partner_family_name",
+                        "new_partner_given_name",
+                        "new_partner_dob",
                         "programme",
                         "referrer",
                         "partner_support",
@@ -286,6 +270,10 @@ Profile PerpetratorProgrammeProfile() {
                         "referral_source",
                         "referral_reason",
                         "participant_consents",
+                        "in_reply_to",
+                        "in_reply_to_record",
+                        "start_date",
+                        "close_reason",
                         "outcome",
                         "decline_reason",
                         "suitable",
@@ -302,6 +290,22 @@ Profile PerpetratorProgrammeProfile() {
                         "last_contact",
                         "indicators",
                         "recommended_action",
+                        "meeting_ref",
+                        "meeting_at",
+                        "themes",
+                        "attendance_summary",
+                        "exit_strategy",
+                        "onward_referrals",
+                        "step_down_to",
+                        "transfer_to",
+                        "transfer_reason",
+                        "held_until",
+                        "deselection_reason",
+                        "decided_by_role",
+                        "case_management_by",
+                        "consent_purpose",
+                        "consent_state",
+                        "consent_how",
                         "override_reason",
                         "authorising_officer_id",
                         "authorising_officer_role",
@@ -312,7 +316,8 @@ Profile PerpetratorProgrammeProfile() {
                         "notes"}) {
     p.schema.columns.push_back(c);
   }
-  for (const auto* group : {&RiskColumns(), &ChildrenColumns(), &HealthColumns(), &ConcernColumns()}) {
+  for (const auto* group :
+       {&RiskColumns(), &ChildrenColumns(), &HealthColumns(), &ConcernColumns(), &VictimContactColumns()}) {
     p.schema.columns.insert(p.schema.columns.end(), group->begin(), group->end());
   }
   p.schema.required = {"record_id",
@@ -330,6 +335,7 @@ Profile PerpetratorProgrammeProfile() {
                     {"disengagement", &MapDisengagement},
                     {"safeguarding_concern", &MapConcern},
                     {"risk_alert", &MapRiskAlert}};
+  for (auto& type : ProgrammeLifecycleRecordTypes()) p.record_types.push_back(std::move(type));
   return p;
 }
 

@@ -1,6 +1,8 @@
 // police: PPN / domestic incident exports with the DASH checklist, criminal
 // justice outcomes (arrest, charge, re-offence ...), protective orders (bail,
-// DVPN, DVPO ...) and order breaches. Columns: docs/adapters.md §police.
+// DVPN, DVPO ...), order breaches and a perpetrator's new relationship.
+// Health is split by whose it is where the export says (health@victim,
+// health@perpetrator). Columns: docs/adapters.md §police.
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -44,6 +46,15 @@ void ReadOptionalRisk(FieldReader& r, EventBuilder* b) {
           ReadRisk(r, Need::kOptional, v1::RISK_TOOL_PROFESSIONAL_JUDGEMENT)) {
     ApplyRisk(*risk, b);
   }
+}
+
+// The health columns of an incident: whose it is not recorded (health), the
+// victim's (victim_ prefix: health@victim), the suspect's (perpetrator_
+// prefix: health@perpetrator).
+void AddIncidentHealth(FieldReader& r, EventBuilder* b) {
+  AddHealth(r, b);
+  AddHealth(r, b, "victim_", "health@victim");
+  AddHealth(r, b, "perpetrator_", "health@perpetrator");
 }
 
 absl::StatusOr<MappedEvent> MapIncident(const Row& row, const MapContext& ctx) {
@@ -93,7 +104,7 @@ absl::StatusOr<MappedEvent> MapIncident(const Row& row, const MapContext& ctx) {
   b.AddSection("detail", detail);
   AddChildren(r, p.children, p.at, *present, &b);
   AddVictimContact(r, &b);
-  AddHealth(r, &b);
+  AddIncidentHealth(r, &b);
   return Finish(r, std::move(b), row);
 }
 
@@ -177,6 +188,21 @@ absl::StatusOr<MappedEvent> MapBreach(const Row& row, const MapContext& ctx) {
   return Finish(r, std::move(b), row);
 }
 
+// A new partner of the perpetrator (intelligence, a disclosure, a check): the
+// victim columns name her, so the event opens or joins her case, and the
+// perpetrator links it to his others.
+absl::StatusOr<MappedEvent> MapNewRelationship(const Row& row, const MapContext& ctx) {
+  FieldReader r(row);
+  EventBuilder b(ctx, v1::EVENT_KIND_NEW_RELATIONSHIP);
+  PoliceRow p = ReadPoliceRow(r, ctx, Need::kRequired, &b);
+  b.SetAbout(v1::SUBJECT_ROLE_PERPETRATOR);
+  ReadOptionalRisk(r, &b);
+  AddChildren(r, p.children, p.at, false, &b);
+  AddSummary(r, "New relationship: the perpetrator has a new partner", &b,
+             r.Text("narrative"));
+  return Finish(r, std::move(b), row);
+}
+
 }  // namespace
 
 Profile PoliceProfile() {
@@ -211,6 +237,9 @@ Profile PoliceProfile() {
   for (const auto* group : {&RiskColumns(), &ChildrenColumns(), &VictimContactColumns(), &HealthColumns()}) {
     p.schema.columns.insert(p.schema.columns.end(), group->begin(), group->end());
   }
+  for (const char* person : {"victim_", "perpetrator_"}) {
+    for (const std::string& c : HealthColumns(person)) p.schema.columns.push_back(c);
+  }
   p.schema.required = {"record_id",
                        "record_type",
                        "occurred_at",
@@ -221,7 +250,8 @@ Profile PoliceProfile() {
   p.record_types = {{"incident", &MapIncident},
                     {"justice_outcome", &MapJusticeOutcome},
                     {"order", &MapOrder},
-                    {"order_breach", &MapBreach}};
+                    {"order_breach", &MapBreach},
+                    {"new_relationship", &MapNewRelationship}};
   return p;
 }
 

@@ -1,5 +1,7 @@
 // probation: supervision updates (community orders, licences), custody
-// releases and referrals to a perpetrator programme, with OASys / SARA risk.
+// releases and referrals to a perpetrator programme, with OASys / SARA risk
+// and the person's own health needs. The offender manager's agency declares
+// itself `offender_manager` while supervision lasts and ends it when it ends.
 // Columns: docs/adapters.md §probation.
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -14,7 +16,8 @@ namespace {
 constexpr StaffColumn kOffenderManager = {"offender_manager_id", "probation_officer"};
 
 // Common columns, the person on probation (required), the victim and
-// children when known, the case reference and any risk assessment.
+// children when known, the case reference, any risk assessment and the
+// person's own health (section health@perpetrator).
 std::optional<absl::Time> ReadProbationRow(FieldReader& r, const MapContext& ctx, EventBuilder* b) {
   std::optional<absl::Time> at = ReadCommon(r, kOffenderManager, b);
   std::optional<Subject> perpetrator = ReadSubject(r, *ctx.linkage_key, "perpetrator", Need::kRequired);
@@ -29,6 +32,7 @@ std::optional<absl::Time> ReadProbationRow(FieldReader& r, const MapContext& ctx
   if (std::optional<v1::RiskDetail> risk = ReadRisk(r, Need::kOptional, v1::RISK_TOOL_OASYS)) {
     ApplyRisk(*risk, b);
   }
+  AddHealth(r, b, "", "health@perpetrator");
   return at;
 }
 
@@ -42,7 +46,12 @@ absl::StatusOr<MappedEvent> MapSupervision(const Row& row, const MapContext& ctx
       "supervision_type", {"community_order", "suspended_sentence", "licence", "post_sentence_supervision"});
   const std::optional<absl::CivilDay> ends = r.Date("supervision_ends");
   if (!r.ok()) return Finish(r, std::move(b), row);
-  if (status != "ended") b.AddFlag(v1::FLAG_SUBJECT_UNDER_SUPERVISION);
+  if (status != "ended") {
+    b.AddFlag(v1::FLAG_SUBJECT_UNDER_SUPERVISION);
+    b.AddRelation("offender_manager", ctx.agency);
+  } else {
+    b.EndRelation("offender_manager", ctx.agency);
+  }
   v1::SupervisionUpdate detail;
   detail.set_status(status);
   if (ends) SetTimestamp(StartOfDay(*ends), detail.mutable_supervision_ends());
@@ -66,7 +75,12 @@ absl::StatusOr<MappedEvent> MapRelease(const Row& row, const MapContext& ctx) {
     r.Fail("licence_conditions are given but release_type is not licence");
   }
   if (!r.ok()) return Finish(r, std::move(b), row);
-  if (type == "licence") b.AddFlag(v1::FLAG_SUBJECT_UNDER_SUPERVISION);
+  if (type == "licence") {
+    b.AddFlag(v1::FLAG_SUBJECT_UNDER_SUPERVISION);
+    b.AddRelation("offender_manager", ctx.agency);
+  } else if (type == "sentence_end") {
+    b.EndRelation("offender_manager", ctx.agency);
+  }
   v1::CustodyRelease detail;
   SetTimestamp(StartOfDay(*released), detail.mutable_released_at());
   detail.set_release_type(type);
@@ -102,7 +116,7 @@ Profile ProbationProfile() {
                         "release_type", "licence_conditions", "exclusion_zone", "notes"}) {
     p.schema.columns.push_back(c);
   }
-  for (const auto* group : {&RiskColumns(), &ChildrenColumns(), &ReferralColumns()}) {
+  for (const auto* group : {&RiskColumns(), &ChildrenColumns(), &ReferralColumns(), &HealthColumns()}) {
     p.schema.columns.insert(p.schema.columns.end(), group->begin(), group->end());
   }
   p.schema.required = {"record_id",

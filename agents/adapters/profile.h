@@ -29,6 +29,7 @@ Profile ProbationProfile();
 Profile ChildrensServicesProfile();
 Profile VictimServicesProfile();
 Profile PerpetratorProgrammeProfile();
+Profile MaracCoordinatorProfile();
 
 class ProfileMapper : public Mapper {
  public:

@@ -1,6 +1,9 @@
-// victim_services (IDVA): consent recorded, safety-plan updates (with the
-// victim's contact details in their own section) and IDVA DASH risk
-// assessments. Columns: docs/adapters.md §victim_services.
+// victim_services (IDVA, and the partner-support worker of a programme):
+// consent recorded, safety-plan updates (with the victim's contact details in
+// their own section), IDVA DASH risk assessments, MARAC referrals, the
+// state of partner support (declaring and ending `partner_support`), scheduled partner feedback and the
+// partner-support side of the safety-planning exchange with a programme.
+// Columns: docs/adapters.md §victim_services.
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -150,6 +153,130 @@ absl::StatusOr<MappedEvent> MapRiskAssessment(const Row& row, const MapContext& 
   return Finish(r, std::move(b), row);
 }
 
+// A referral to MARAC: threshold, DASH score and reasons, addressed to the
+// MARAC coordinator (referral_to).
+absl::StatusOr<MappedEvent> MapMaracReferral(const Row& row, const MapContext& ctx) {
+  FieldReader r(row);
+  EventBuilder b(ctx, v1::EVENT_KIND_MARAC_REFERRAL);
+  VictimRow v = ReadVictimRow(r, ctx, &b);
+  AddChildren(r, v.children, v.at, false, &b);
+  b.SetAbout(v1::SUBJECT_ROLE_VICTIM);
+  ReadDestination(r, "referral_to", Need::kRequired, &b);
+  const MaracThreshold t = ReadMaracThreshold(r, &b);
+  const std::optional<int>& score = t.dash_score;
+  const std::string& threshold = t.threshold;
+  const std::vector<std::string> reasons = r.List("reasons");
+  if (std::optional<v1::RiskDetail> risk = ReadRisk(r, Need::kOptional, v1::RISK_TOOL_DASH)) {
+    if (score && risk->tool() == v1::RISK_TOOL_DASH) risk->set_score(*score);
+    ApplyRisk(*risk, &b);
+  }
+  v1::MaracReferral detail;
+  detail.set_threshold(threshold);
+  detail.set_dash_score(score.value_or(0));
+  for (const std::string& reason : reasons) detail.add_reasons(reason);
+  AddSummary(r,
+             absl::StrCat("Referral to MARAC: ", threshold,
+                          score ? absl::StrCat(", DASH ", *score, "/", kDashQuestions) : ""),
+             &b, r.Text("notes"));
+  b.AddSection("detail", detail);
+  return Finish(r, std::move(b), row);
+}
+
+constexpr std::initializer_list<absl::string_view> kSupportStatuses = {
+    "offered", "engaged", "declined", "not_engaging", "unable_to_contact", "closed"};
+
+// Where partner support stands. The service declares itself the case's
+// `partner_support` when support is offered or taken up, and ends that when
+// support closes; declining or not engaging is a state, not an end (the
+// worker keeps trying: seed 002 l.417-419).
+absl::StatusOr<MappedEvent> MapPartnerSupportStatus(const Row& row, const MapContext& ctx) {
+  FieldReader r(row);
+  EventBuilder b(ctx, v1::EVENT_KIND_PARTNER_SUPPORT_STATUS);
+  VictimRow v = ReadVictimRow(r, ctx, &b);
+  AddChildren(r, v.children, v.at, false, &b);
+  b.SetAbout(v1::SUBJECT_ROLE_VICTIM);
+  const std::string status = r.Enum("support_status", kSupportStatuses, Need::kRequired);
+  const std::string programme = r.Identifier("programme");
+  if (status == "offered" || status == "engaged") b.AddRelation("partner_support", ctx.agency);
+  if (status == "closed") b.EndRelation("partner_support", ctx.agency);
+  v1::EngagementUpdate detail;
+  detail.set_level(status);
+  detail.set_notes(r.Text("notes"));
+  AddSummary(r,
+             absl::StrCat("Partner support", programme.empty() ? "" : absl::StrCat(" (", programme, ")"), ": ",
+                          status),
+             &b);
+  b.AddSection("detail", detail);
+  return Finish(r, std::move(b), row);
+}
+
+constexpr std::initializer_list<absl::string_view> kFeedbackIntervals = {"2m", "6m", "1y", "18m", "2y"};
+
+// Columns a record that goes to a programme refuses: where she is and her health.
+void RefuseVictimDetails(FieldReader& r, const std::string& record) {
+  const std::string why = absl::StrCat("a ", record, " record goes to the programme, which never receives where "
+                                       "the victim is or her health (record them in a safety_plan)");
+  RefuseColumns(r, VictimContactColumns(), why);
+  RefuseColumns(r, HealthColumns(), why);
+}
+
+// The partner's scheduled feedback to the programme (seed 003 l.1564), given
+// on her consent (consent_record_id + consent_purpose).
+absl::StatusOr<MappedEvent> MapPartnerFeedback(const Row& row, const MapContext& ctx) {
+  FieldReader r(row);
+  EventBuilder b(ctx, v1::EVENT_KIND_PARTNER_FEEDBACK);
+  VictimRow v = ReadVictimRow(r, ctx, &b);
+  RefuseVictimDetails(r, "partner_feedback");
+  ReadDestination(r, "programme", Need::kRequired, &b);
+  const std::string interval = r.Enum("interval", kFeedbackIntervals, Need::kRequired);
+  const std::string perception = r.Enum("perception_of_safety", {"safer", "unchanged", "less_safe"});
+  if (!r.Has("consent_record_id") && !r.Has("consent_purpose")) {
+    r.Fail("partner_feedback needs the victim's consent: consent_record_id and consent_purpose");
+  }
+  ReadConsentReference(r, v, &b);
+  if (std::optional<v1::RiskDetail> risk = ReadRisk(r, Need::kOptional, v1::RISK_TOOL_DASH)) {
+    ApplyRisk(*risk, &b);
+  }
+  AddSummary(r,
+             absl::StrCat("Partner feedback at ", interval,
+                          perception.empty()
+                              ? ""
+                              : absl::StrCat(": feels ", perception == "less_safe" ? "less safe" : perception)),
+             &b, r.Text("notes"));
+  return Finish(r, std::move(b), row);
+}
+
+// The partner-support worker's side of the safety-planning exchange with a
+// programme (seed 000 l.201): themes and her risk level, never her
+// whereabouts, health or DASH answers.
+absl::StatusOr<MappedEvent> MapSafetyPlanning(const Row& row, const MapContext& ctx) {
+  FieldReader r(row);
+  EventBuilder b(ctx, v1::EVENT_KIND_SAFETY_PLANNING_EXCHANGE);
+  ReadVictimRow(r, ctx, &b);
+  RefuseVictimDetails(r, "safety_planning");
+  ReadDestination(r, "programme", Need::kRequired, &b);
+  const std::string meeting = r.Text("meeting_ref", Need::kRequired);
+  const std::optional<absl::Time> meeting_at = r.Time("meeting_at", Need::kRequired);
+  const std::vector<std::string> themes = r.List("themes");
+  if (std::optional<v1::RiskDetail> risk = ReadRisk(r, Need::kOptional, v1::RISK_TOOL_DASH)) {
+    ApplyRisk(*risk, &b);
+  }
+  if (themes.empty() && !r.Has("notes") && !r.Has("risk_level")) {
+    r.Fail("a safety_planning record needs themes, notes or a risk_level");
+  }
+  v1::SafetyPlanUpdate detail;
+  for (const std::string& t : themes) detail.add_measures(t);
+  detail.set_notes(r.Text("notes"));
+  AddSummary(r,
+             absl::StrCat("Safety-planning exchange ", meeting,
+                          meeting_at
+                              ? absl::StrCat(" on ", absl::FormatTime("%Y-%m-%d", *meeting_at, absl::UTCTimeZone()))
+                              : ""),
+             &b);
+  b.AddSection("detail", detail);
+  return Finish(r, std::move(b), row);
+}
+
 }  // namespace
 
 Profile VictimServicesProfile() {
@@ -159,7 +286,9 @@ Profile VictimServicesProfile() {
   for (const char* c :
        {"idva_id", "victim_family_name", "victim_given_name", "victim_dob", "perpetrator_family_name",
         "perpetrator_given_name", "perpetrator_dob", "consent_purpose", "consent_state", "consent_how",
-        "consent_record_id", "safety_measures", "dash_answers", "dash_score", "notes"}) {
+        "consent_record_id", "safety_measures", "dash_answers", "dash_score", "notes", "referral_to",
+        "threshold", "reasons", "support_status", "programme", "interval", "perception_of_safety",
+        "meeting_ref", "meeting_at", "themes"}) {
     p.schema.columns.push_back(c);
   }
   for (const auto* group : {&RiskColumns(), &ChildrenColumns(), &VictimContactColumns(), &HealthColumns()}) {
@@ -167,8 +296,13 @@ Profile VictimServicesProfile() {
   }
   p.schema.required = {"record_id",          "record_type",       "occurred_at", "idva_id",
                        "victim_family_name", "victim_given_name", "victim_dob"};
-  p.record_types = {
-      {"consent", &MapConsent}, {"safety_plan", &MapSafetyPlan}, {"risk_assessment", &MapRiskAssessment}};
+  p.record_types = {{"consent", &MapConsent},
+                    {"safety_plan", &MapSafetyPlan},
+                    {"risk_assessment", &MapRiskAssessment},
+                    {"marac_referral", &MapMaracReferral},
+                    {"partner_support_status", &MapPartnerSupportStatus},
+                    {"partner_feedback", &MapPartnerFeedback},
+                    {"safety_planning", &MapSafetyPlanning}};
   return p;
 }
 

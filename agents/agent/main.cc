@@ -17,7 +17,7 @@ constexpr char kUsage[] =
     "them to the broker through a durable local queue, and writes every event it\n"
     "receives, verified and opened, as JSON to the outbox folder. Formats:\n"
     "docs/adapters.md. Profiles: police, probation, childrens_services,\n"
-    "victim_services, perpetrator_programme.\n\n";
+    "victim_services, perpetrator_programme (agencies up2u, drive), marac_coordinator.\n\n";
 
 const std::vector<accord::cli::FlagSpec> kFlags = {
     {"config", true, "agent configuration YAML (required)"},

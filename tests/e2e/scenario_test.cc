@@ -439,5 +439,52 @@ TEST_F(AdapterSamplesTest, EverySampleGoesThroughTheRealAgent) {
             << absl::FormatDuration(absl::Now() - start) << "\n";
 }
 
+// `accord-agent --profile marac_coordinator` on the MARAC list export with
+// bad rows: each bad row is refused in the rejects file with its line and
+// reason, the two good rows are published through the broker and reach the
+// members. The config names another profile: the flag decides.
+TEST_F(AdapterSamplesTest, MaracCoordinatorAgentRefusesBadRowsByLineAndSendsTheGoodRows) {
+  const std::string agency = "marac_coordinator";
+  fs::create_directories(Inbox(agency));
+  WriteFile(AgentDir(agency) + "/agent.yaml",
+            absl::StrCat("agency: ", agency, "\nprofile: police\npartnership: ", Partnership(),
+                         "\nbroker: ", address(), "\ninbox: inbox\noutbox: outbox\ndata: data\n"));
+  const std::string name = "marac-list-bad.csv";
+  DropExports(agency, {ACCORD_SOURCE_DIR "/deploy/samples/marac_coordinator/bad/" + name});
+  const RunResult r = RunAgentOnce(agency, {"--profile", "marac_coordinator"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+
+  const AgentLog log = Log(agency);
+  ASSERT_EQ(log.accepted.size(), 1u) << r.output;
+  EXPECT_EQ(log.accepted[0].file, name);
+  EXPECT_EQ(log.accepted[0].events, 2);
+  EXPECT_EQ(log.accepted[0].rejected, 10);
+  EXPECT_TRUE(log.refused.empty()) << absl::StrJoin(log.refused, "\n");
+  const std::string rejects = ReadFile(Inbox(agency) + "/rejects/" + name + ".rejects.txt");
+  for (const char* entry :
+       {"marac-list-bad.csv:3: threshold visible_high_risk needs a DASH score of 14 or more; dash_score is 9",
+        "marac-list-bad.csv:5: repeat is required", "marac-list-bad.csv:7: owner_agency is required",
+        "marac-list-bad.csv:8: due '14/03/2025' is not a real date written YYYY-MM-DD",
+        "marac-list-bad.csv:12: destination is given but drive_candidate is not yes"}) {
+    EXPECT_TRUE(absl::StrContains(rejects, entry)) << entry << "\n" << rejects;
+  }
+  int entries = 0;
+  for (absl::string_view line : absl::StrSplit(rejects, '\n')) entries += absl::StartsWith(line, name + ":");
+  EXPECT_EQ(entries, 10) << rejects;
+
+  std::set<std::string> sources;
+  for (const Published& p : log.published) {
+    EXPECT_NE(p.broker_sequence, 0u) << p.source;
+    sources.insert(p.source);
+  }
+  EXPECT_EQ(sources, (std::set<std::string>{name + ":2", name + ":13"}));
+  // The listing and the action reach the members the example policy names.
+  ReceiveRounds([&] { return OutboxOf("victim_services").size() >= 2; }, 4);
+  int from_marac = 0;
+  for (const auto& [id, e] : OutboxOf("victim_services")) from_marac += e.header.sender() == agency;
+  EXPECT_EQ(from_marac, 2);
+  CheckNothingQuarantinedOrRefused();
+}
+
 }  // namespace
 }  // namespace accord::e2e

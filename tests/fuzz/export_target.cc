@@ -12,7 +12,7 @@ void ReadAndMapExport(const std::string& name, const uint8_t* data, size_t size)
   static const crypto::SecretBytes* linkage = new crypto::SecretBytes(LinkageKey());
   static const std::vector<agents::Profile>* profiles = new std::vector<agents::Profile>{
       agents::PoliceProfile(), agents::ProbationProfile(), agents::ChildrensServicesProfile(),
-      agents::VictimServicesProfile(), agents::PerpetratorProgrammeProfile()};
+      agents::VictimServicesProfile(), agents::PerpetratorProgrammeProfile(), agents::MaracCoordinatorProfile()};
   const std::string path = WriteScratch(name, data, size);
   // A CSV header names one profile's columns, so the others stop at it. JSON
   // lines have no header: every profile would read the whole file, so one

@@ -73,5 +73,75 @@ TEST(ChildrensServicesMapperTest, BadSamplesAreRejectedWithReasons) {
   ExpectRejects(result, expected);
 }
 
+TEST(ChildrensServicesMapperTest, ChildProtectionDeclaresTheLeadProfessionalAndClosingEndsIt) {
+  MapResult result = MapSample("childrens_services", "cp-status.csv");
+  const MappedEvent* e = FindRecord(result, "childrens_services", "CS-CP-30117-3");
+  ASSERT_NE(e, nullptr);
+  ASSERT_EQ(e->header.relations_size(), 1);
+  EXPECT_EQ(e->header.relations(0).relation(), "lead_professional");
+  EXPECT_EQ(e->header.relations(0).agency(), "childrens_services");
+  EXPECT_FALSE(e->header.relations(0).ended());
+  MapResult closed = MapText("childrens_services", "childrens_services", "cp-closed.csv",
+                             "record_id,record_type,occurred_at,social_worker_id,child_family_name,child_given_name,"
+                             "child_dob,victim_family_name,victim_given_name,victim_dob,cp_from_status,cp_to_status\n"
+                             "CS-CP-1,cp_status,2025-09-01T10:00:00Z,SW-0419,Price,Ffion,2015-09-03,Morgan,Carys,"
+                             "1991-03-14,cp_plan,closed\n");
+  for (const Rejection& j : closed.rejects) ADD_FAILURE() << j.line << ": " << j.reason;
+  ASSERT_EQ(closed.events.size(), 1u);
+  const MappedEvent* ended = &closed.events[0];
+  ASSERT_EQ(ended->header.relations_size(), 1);
+  EXPECT_EQ(ended->header.relations(0).relation(), "lead_professional");
+  EXPECT_TRUE(ended->header.relations(0).ended());
+}
+
+TEST(ChildrensServicesMapperTest, ReferralsNameTheirDestinationAndWhomTheyAreAbout) {
+  MapResult result = MapSample("childrens_services", "lifecycle/referrals.csv");
+  for (const Rejection& j : result.rejects) ADD_FAILURE() << j.line << ": " << j.reason;
+  ASSERT_EQ(result.events.size(), 3u);
+  ExpectSectionsIndexed(result);
+  ExpectNoPersonalDataInHeaders(result, {"SW-0419"});
+  const MappedEvent* up2u = FindRecord(result, "childrens_services", "CS-REF-7731-01");
+  ASSERT_NE(up2u, nullptr);
+  EXPECT_EQ(up2u->header.kind(), v1::EVENT_KIND_REFERRAL);
+  EXPECT_EQ(up2u->header.destination().agency(), "up2u");
+  EXPECT_EQ(up2u->header.destination().service(), "Up2U");
+  EXPECT_EQ(up2u->header.about(), v1::SUBJECT_ROLE_PERPETRATOR);
+  ASSERT_EQ(up2u->header.relations_size(), 1);
+  EXPECT_EQ(up2u->header.relations(0).relation(), "referrer");
+  EXPECT_EQ(up2u->header.relations(0).agency(), "childrens_services");
+  auto referral = Section<v1::Referral>(*up2u, "detail");
+  EXPECT_EQ(referral.source(), v1::REFERRAL_SOURCE_CHILDRENS_SERVICES);
+  EXPECT_EQ(referral.to_service(), "Up2U");
+  EXPECT_EQ(Section<v1::Summary>(*up2u, "summary").headline(), "Referral to Up2U (perpetrator consents)");
+
+  const MappedEvent* child = FindRecord(result, "childrens_services", "CS-REF-7731-02");
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(child->header.destination().agency(), "victim_services");
+  EXPECT_EQ(child->header.destination().service(), "Children's IDVA");
+  EXPECT_EQ(child->header.about(), v1::SUBJECT_ROLE_CHILD);
+  EXPECT_EQ(Section<v1::Summary>(*child, "summary").headline(), "Referral of the child to Children's IDVA");
+  // UTF-8 text is kept as written.
+  EXPECT_EQ(Section<v1::Referral>(*child, "detail").reason(),
+            "Ffion (9) has asked to talk to someone about what she saw; Gwasanaeth Cymraeg os oes modd");
+
+  const MappedEvent* victim = FindRecord(result, "childrens_services", "CS-REF-7731-03");
+  ASSERT_NE(victim, nullptr);
+  EXPECT_EQ(victim->header.about(), v1::SUBJECT_ROLE_VICTIM);
+  EXPECT_EQ(victim->header.destination().agency(), "victim_services");
+}
+
+TEST(ChildrensServicesMapperTest, BadReferralsAreRejectedWithReasons) {
+  MapResult result = MapSample("childrens_services", "bad/referrals-bad.csv");
+  EXPECT_TRUE(result.events.empty());
+  ExpectRejects(result, {
+                            {2, "referral_about 'father' is not one of: victim, perpetrator, child"},
+                            {3, "the record is about the perpetrator (referral_about is empty) but names no "
+                                "perpetrator"},
+                            {4, "referral_to 'childrens_services' is this agency: an event cannot be addressed to "
+                                "its sender"},
+                            {5, "referral_to 'Up2U' is not an identifier"},
+                        });
+}
+
 }  // namespace
 }  // namespace accord::agents

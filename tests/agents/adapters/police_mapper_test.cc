@@ -220,5 +220,37 @@ TEST(PoliceMapperTest, AnotherAgencysExportIsRefusedWhole) {
   EXPECT_THAT(result.status().message(), HasSubstr("unknown column 'offender_manager_id'"));
 }
 
+TEST(PoliceMapperTest, HealthIsSplitByWhoseItIsAndANewRelationshipJoinsTheNewPartnersCase) {
+  MapResult result = MapSample("police", "lifecycle/incidents.csv");
+  for (const Rejection& j : result.rejects) ADD_FAILURE() << j.line << ": " << j.reason;
+  ASSERT_EQ(result.events.size(), 2u);
+  ExpectSectionsIndexed(result);
+  ExpectNoPersonalDataInHeaders(result, {"4512"});
+  const Person megan{"Rees", "Megan", "1994-06-02"};
+  const MappedEvent* incident = FindRecord(result, "police", "PPN-250602-0733");
+  ASSERT_NE(incident, nullptr);
+  // Her health and his are separate sections, so that a policy can send his
+  // own needs to the programme working with him and never hers.
+  EXPECT_THAT(SectionNames(*incident), ElementsAre("summary", "risk", "detail", "health@victim", "health@perpetrator"));
+  auto hers = Section<v1::HealthDetail>(*incident, "health@victim");
+  EXPECT_TRUE(hers.mental_health_concern());
+  EXPECT_FALSE(hers.substance_misuse());
+  EXPECT_EQ(hers.text(), "Low mood since the relationship began");
+  auto his = Section<v1::HealthDetail>(*incident, "health@perpetrator");
+  EXPECT_TRUE(his.substance_misuse());
+  EXPECT_EQ(his.text(), "Drinking heavily according to the victim");
+  EXPECT_THAT(Section<v1::DomesticIncident>(*incident, "detail").narrative(), HasSubstr("mae e'n genfigennus"));
+
+  const MappedEvent* e = FindRecord(result, "police", "PPN-250528-0691");
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->header.kind(), v1::EVENT_KIND_NEW_RELATIONSHIP);
+  EXPECT_EQ(e->header.about(), v1::SUBJECT_ROLE_PERPETRATOR);
+  EXPECT_EQ(SubjectRef(*e, v1::SUBJECT_ROLE_VICTIM), megan.ref());
+  EXPECT_EQ(SubjectRef(*e, v1::SUBJECT_ROLE_PERPETRATOR), kDaniel.ref());
+  EXPECT_EQ(e->header.case_ref(), "case-" + megan.ref().substr(0, 16));
+  EXPECT_EQ(e->header.case_ref(), incident->header.case_ref());
+  EXPECT_EQ(Section<v1::Summary>(*e, "summary").headline(), "New relationship: the perpetrator has a new partner");
+}
+
 }  // namespace
 }  // namespace accord::agents

@@ -53,9 +53,13 @@ TEST(ProbationMapperTest, ReferralDeclaresProbationTheReferrer) {
   ASSERT_EQ(e->header.relations_size(), 1);
   EXPECT_EQ(e->header.relations(0).relation(), "referrer");
   EXPECT_EQ(e->header.relations(0).agency(), "probation");
+  // Addressed in the header: the agency and the service within it, about him.
+  EXPECT_EQ(e->header.destination().agency(), "perpetrator_programme");
+  EXPECT_EQ(e->header.destination().service(), "Up2U");
+  EXPECT_EQ(e->header.about(), v1::SUBJECT_ROLE_PERPETRATOR);
   auto referral = Section<v1::Referral>(*e, "detail");
   EXPECT_EQ(referral.source(), v1::REFERRAL_SOURCE_PROBATION);
-  EXPECT_EQ(referral.to_service(), "up2u");
+  EXPECT_EQ(referral.to_service(), "Up2U");
   EXPECT_TRUE(referral.perpetrator_consents());
 }
 
@@ -86,6 +90,46 @@ TEST(ProbationMapperTest, BadSamplesAreRejectedWithReasons) {
       {7, "risk_level is required when other risk columns are given"},
   };
   ExpectRejects(result, expected);
+}
+
+TEST(ProbationMapperTest, SupervisionDeclaresTheOffenderManagerAndItsEndEndsIt) {
+  MapResult result = MapSample("probation", "supervision.csv");
+  const MappedEvent* e = FindRecord(result, "probation", "NPS-SUP-88120-07");
+  ASSERT_NE(e, nullptr);
+  ASSERT_EQ(e->header.relations_size(), 1);
+  EXPECT_EQ(e->header.relations(0).relation(), "offender_manager");
+  EXPECT_EQ(e->header.relations(0).agency(), "probation");
+  EXPECT_FALSE(e->header.relations(0).ended());
+  MapResult ended = MapText("probation", "probation", "supervision-ended.csv",
+                            "record_id,record_type,occurred_at,offender_manager_id,perpetrator_family_name,"
+                            "perpetrator_given_name,perpetrator_dob,victim_family_name,victim_given_name,victim_dob,"
+                            "supervision_status\n"
+                            "NPS-SUP-1,supervision,2026-05-17T09:00:00Z,OM-2231,Price,Daniel,1988-07-22,Morgan,Carys,"
+                            "1991-03-14,ended\n");
+  for (const Rejection& j : ended.rejects) ADD_FAILURE() << j.line << ": " << j.reason;
+  ASSERT_EQ(ended.events.size(), 1u);
+  const MappedEvent* m = &ended.events[0];
+  ASSERT_EQ(m->header.relations_size(), 1);
+  EXPECT_EQ(m->header.relations(0).relation(), "offender_manager");
+  EXPECT_TRUE(m->header.relations(0).ended());
+  EXPECT_FALSE(HasFlag(*m, v1::FLAG_SUBJECT_UNDER_SUPERVISION));
+}
+
+TEST(ProbationMapperTest, HisOwnHealthNeedsAreHealthOfThePerpetrator) {
+  MapResult result = MapText("probation", "probation", "referral-health.csv",
+                             "record_id,record_type,occurred_at,offender_manager_id,perpetrator_family_name,"
+                             "perpetrator_given_name,perpetrator_dob,case_ref,referral_to,mental_health_concern,"
+                             "health_notes\n"
+                             "NPS-REF-2,referral,2025-03-12T15:00:00Z,OM-2231,Price,Daniel,1988-07-22,CDF-2025-0117,"
+                             "up2u,yes,"
+                             "Anxiety; sees his GP monthly\n");
+  for (const Rejection& j : result.rejects) ADD_FAILURE() << j.line << ": " << j.reason;
+  ASSERT_EQ(result.events.size(), 1u);
+  const MappedEvent* m = &result.events[0];
+  EXPECT_THAT(SectionNames(*m), ElementsAre("summary", "detail", "health@perpetrator"));
+  auto health = Section<v1::HealthDetail>(*m, "health@perpetrator");
+  EXPECT_TRUE(health.mental_health_concern());
+  EXPECT_EQ(health.text(), "Anxiety; sees his GP monthly");
 }
 
 }  // namespace

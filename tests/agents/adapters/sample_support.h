@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,17 @@ inline const crypto::SecretBytes& LinkageKey() {
   return *key;
 }
 
+// Maps deploy/samples/<profile>/<file> as agency `agency` (the programme
+// agencies up2u and drive share one profile).
+inline MapResult MapSampleAs(const std::string& profile, const std::string& agency, const std::string& file) {
+  absl::StatusOr<std::unique_ptr<Mapper>> mapper = MakeMapper(profile);
+  EXPECT_TRUE(mapper.ok()) << mapper.status();
+  if (!mapper.ok()) return {};
+  absl::StatusOr<MapResult> result = (*mapper)->MapFile(kSamples + profile + "/" + file, {agency, &LinkageKey()});
+  EXPECT_TRUE(result.ok()) << result.status();
+  return result.ok() ? *std::move(result) : MapResult{};
+}
+
 // Maps deploy/samples/<profile>/<file> as agency `profile`.
 inline MapResult MapSample(const std::string& profile, const std::string& file) {
   absl::StatusOr<std::unique_ptr<Mapper>> mapper = MakeMapper(profile);
@@ -34,6 +46,20 @@ inline MapResult MapSample(const std::string& profile, const std::string& file) 
   if (!mapper.ok()) return {};
   absl::StatusOr<MapResult> result =
       (*mapper)->MapFile(kSamples + profile + "/" + file, {profile, &LinkageKey()});
+  EXPECT_TRUE(result.ok()) << result.status();
+  return result.ok() ? *std::move(result) : MapResult{};
+}
+
+// Maps `text`, written to a temporary file `name` (.csv or .jsonl), as
+// agency `agency` with profile `profile`.
+inline MapResult MapText(const std::string& profile, const std::string& agency, const std::string& name,
+                         const std::string& text) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+  absl::StatusOr<std::unique_ptr<Mapper>> mapper = MakeMapper(profile);
+  EXPECT_TRUE(mapper.ok()) << mapper.status();
+  if (!mapper.ok()) return {};
+  absl::StatusOr<MapResult> result = (*mapper)->MapFile(path, {agency, &LinkageKey()});
   EXPECT_TRUE(result.ok()) << result.status();
   return result.ok() ? *std::move(result) : MapResult{};
 }
