@@ -97,7 +97,8 @@ int Explain(const std::vector<std::string>& argv) {
   }
   policy::Evaluator evaluator(loaded->policy);
   const v1::Decision d = evaluator.Evaluate(scenario->header, scenario->context, scenario->Lookup());
-  std::cout << policy::ExplainEvent(scenario->header) << "\n" << policy::ExplainDecision(*loaded->policy, d);
+  std::cout << policy::ExplainEvent(scenario->header) << "\n" << policy::ExplainDecision(*loaded->policy, d)
+            << policy::ExplainLifecycle(evaluator, scenario->header, scenario->context);
   return 0;
 }
 

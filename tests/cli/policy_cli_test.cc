@@ -145,6 +145,27 @@ TEST_F(PolicyCliTest, ExplainShowsAddressingAndSectionRoles) {
   EXPECT_THAT(refused.output, HasSubstr(bad + ":3:8: about must be victim, perpetrator, child or other"));
 }
 
+TEST_F(PolicyCliTest, ExplainShowsWhatTheCaseBookWouldDo) {
+  const std::string deselection = Write("deselection.yaml",
+                                        "kind: deselection\nsender: perpetrator_programme\nrisk: high\n"
+                                        "subjects: {victim: v-1, perpetrator: p-1}\nsections: [summary]\n"
+                                        "relations: {lead_professional: perpetrator_programme}\n");
+  Result r = Accord({"policy", "explain", kPolicy, "--event", deselection});
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("CASE BOOK\n  declares lead_professional=perpetrator_programme: REFUSED (the broker "
+                                  "refuses the whole event) by 'lead-professional-declared-by-childrens-services': "
+                                  "relation 'lead_professional' may be declared only by an agency of kind "
+                                  "childrens_services"));
+  EXPECT_THAT(r.output, HasSubstr("  its kind ends programme=perpetrator_programme\n"));
+  const std::string accepted = Write("accepted.yaml",
+                                     "kind: referral_accepted\nsender: perpetrator_programme\n"
+                                     "subjects: {perpetrator: p-1}\nsections: [summary]\n");
+  Result a = Accord({"policy", "explain", kPolicy, "--event", accepted});
+  EXPECT_EQ(a.code, 0) << a.output;
+  EXPECT_THAT(a.output, HasSubstr("  starts schedule 'partner-feedback' (2 months, 6 months, 1 year, 18 months, "
+                                  "2 years)\n"));
+}
+
 TEST_F(PolicyCliTest, AskAnswersYesWithRuleAndBasis) {
   Result r = Accord({"policy", "ask", "--from", "police", "--to", "victim_services", "--section", "risk", "--kind",
                      "domestic_incident", "--risk", "high", "--policy", kPolicy});
