@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "policy/ask.h"
 #include "policy/explain.h"
 #include "policy/lint.h"
 #include "policy/loader.h"
@@ -18,8 +19,10 @@ constexpr char kUsage[] =
     "  explain FILE --event EVENT.yaml      who receives which sections of an event, and why\n"
     "          [--consent SUBJECT:PURPOSE=STATE ...]\n"
     "  explain FILE --consent-authority     who may record and read consent\n"
-    "  test FILE CASES.yaml                 run table-driven cases; non-zero exit on failure\n\n"
-    "Exit codes: 0 ok; 1 warnings (check) or failed cases (test); 2 invalid input.\n"
+    "  test FILE CASES.yaml                 run table-driven cases; non-zero exit on failure\n"
+    "  ask --from A --to B --section S --kind K [--about ROLE] [--risk LEVEL] [--policy FILE]\n"
+    "                                       may A share S with B? yes/no, rule, basis, other routes\n\n"
+    "Exit codes: 0 ok (ask: yes); 1 warnings (check), failed cases (test) or no (ask); 2 invalid input.\n"
     "Policy format: docs/policy.md.\n";
 
 void PrintDiagnostics(const std::string& file, const std::vector<policy::Diagnostic>& ds) {
@@ -40,8 +43,10 @@ int Check(const std::vector<std::string>& argv) {
     (args.ok() && args->help() ? std::cout : std::cerr)
         << "usage: accord policy check FILE\n\nValidates the policy (errors name line and column) and\n"
            "warns about unknown names, rules that can never match, permits shadowed by a\n"
-           "forbid, overrides without a justification section, and consent authority that\n"
-           "is missing, names no known agency, or does not match the consent rules.\n";
+           "forbid, overrides without a justification section, consent authority that is\n"
+           "missing, names no known agency, or does not match the consent rules, and relations,\n"
+           "patterns and schedules nobody may declare or that notify nobody. A special-category\n"
+           "section released without a UK GDPR Art. 9 / DPA 2018 Sch. 1 condition is an error.\n";
     return args.ok() && args->help() ? 0 : 2;
   }
   const std::string file = args->positionals()[0];
@@ -92,7 +97,8 @@ int Explain(const std::vector<std::string>& argv) {
   }
   policy::Evaluator evaluator(loaded->policy);
   const v1::Decision d = evaluator.Evaluate(scenario->header, scenario->context, scenario->Lookup());
-  std::cout << policy::ExplainEvent(scenario->header) << "\n" << policy::ExplainDecision(*loaded->policy, d);
+  std::cout << policy::ExplainEvent(scenario->header) << "\n" << policy::ExplainDecision(*loaded->policy, d)
+            << policy::ExplainLifecycle(evaluator, scenario->header, scenario->context);
   return 0;
 }
 
@@ -137,6 +143,53 @@ int Test(const std::vector<std::string>& argv) {
   return failed == 0 ? 0 : 1;
 }
 
+constexpr char kDefaultPolicy[] = "deploy/policies/daily-discussion.yaml";
+
+int Ask(const std::vector<std::string>& argv) {
+  const std::vector<FlagSpec> flags = {
+      {"from", true, "the agency that would share (agency id)"},
+      {"to", true, "the agency that would receive (agency id)"},
+      {"section", true, "the section, e.g. risk or health@perpetrator"},
+      {"kind", true, "the kind of event, e.g. risk_assessment"},
+      {"about", true, "whom the event is about: victim, perpetrator, child or other (optional)"},
+      {"risk", true, "the risk level: standard, medium, high or very_high (optional)"},
+      {"policy", true, absl::StrCat("the policy file (default ", kDefaultPolicy, ")")}};
+  absl::StatusOr<Args> args = Args::Parse(argv, flags);
+  const bool complete = args.ok() && args->Has("from") && args->Has("to") && args->Has("section") && args->Has("kind");
+  if (!args.ok() || args->help() || !complete || !args->positionals().empty()) {
+    if (!args.ok()) std::cerr << "accord policy ask: " << args.status().message() << "\n";
+    (args.ok() && args->help() ? std::cout : std::cerr)
+        << "usage: accord policy ask --from AGENCY --to AGENCY --section SECTION --kind KIND\n"
+           "                         [--about ROLE] [--risk LEVEL] [--policy FILE]\n\n"
+           "Answers in plain words whether the policy lets one agency share one section of\n"
+           "an event with another: yes or no, under which rule, lawful basis and (for\n"
+           "special-category data) UK GDPR Art. 9 / DPA 2018 Sch. 1 condition; when no, the\n"
+           "other routes: consent, risk, flags, case relations, a safeguarding override and\n"
+           "who may invoke it, MARAC. Exit 0 for yes, 1 for no, 2 for invalid input.\n\n"
+        << FlagHelp(flags);
+    return args.ok() && args->help() ? 0 : 2;
+  }
+  absl::StatusOr<policy::LoadResult> loaded = Load(args->GetOr("policy", kDefaultPolicy));
+  if (!loaded.ok()) {
+    if (!args->Has("policy")) std::cerr << "(pass --policy FILE)\n";
+    return 2;
+  }
+  policy::Question q;
+  q.from = *args->Get("from");
+  q.to = *args->Get("to");
+  q.section = *args->Get("section");
+  q.kind = *args->Get("kind");
+  q.about = args->GetOr("about", "");
+  q.risk = args->GetOr("risk", "");
+  absl::StatusOr<policy::Answer> answer = policy::Ask(policy::Evaluator(loaded->policy), q);
+  if (!answer.ok()) {
+    std::cerr << "error: " << answer.status().message() << "\n";
+    return 2;
+  }
+  std::cout << answer->text;
+  return answer->yes ? 0 : 1;
+}
+
 }  // namespace
 
 int RunPolicyCommand(const std::vector<std::string>& argv) {
@@ -148,6 +201,7 @@ int RunPolicyCommand(const std::vector<std::string>& argv) {
   if (argv[0] == "check") return Check(rest);
   if (argv[0] == "explain") return Explain(rest);
   if (argv[0] == "test") return Test(rest);
+  if (argv[0] == "ask") return Ask(rest);
   std::cerr << "accord policy: unknown command '" << argv[0] << "'\n\n" << kUsage;
   return 2;
 }

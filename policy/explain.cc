@@ -69,6 +69,35 @@ std::string ExplainEvent(const v1::EventHeader& h) {
   return out;
 }
 
+std::string ExplainLifecycle(const Evaluator& evaluator, const v1::EventHeader& h, const CaseContext& ctx) {
+  std::vector<std::string> lines;
+  for (const v1::CaseRelation& r : h.relations()) {
+    const RelationDecision d = evaluator.MayDeclareRelation(h, r);
+    lines.push_back(absl::StrCat(r.ended() ? "ends " : "declares ", r.relation(), "=", r.agency(), ": ",
+                                 d.allowed ? "allowed" : "REFUSED (the broker refuses the whole event)", " by '",
+                                 d.rule_id, "'", d.allowed ? "" : absl::StrCat(": ", d.reason)));
+  }
+  for (const v1::CaseRelation& r : evaluator.RelationsEndedBy(h)) {
+    lines.push_back(absl::StrCat("its kind ends ", r.relation(), "=", r.agency()));
+  }
+  for (const v1::CaseRelation& r : evaluator.RelationsImpliedBy(h)) {
+    lines.push_back(absl::StrCat("its kind declares ", r.relation(), "=", r.agency()));
+  }
+  for (const PatternMatch& m : evaluator.PatternsMatched(h, ctx)) {
+    lines.push_back(absl::StrCat("matches pattern '", m.pattern_id, "' for ", m.perpetrator_ref, " (", m.reason,
+                                 "): notice to ", m.recipients.empty() ? "nobody" : absl::StrJoin(m.recipients, ", ")));
+  }
+  for (const ScheduleStart& s : evaluator.SchedulesStartedBy(h)) {
+    std::vector<std::string> steps;
+    for (const ScheduleStep& step : s.steps) steps.push_back(step.label);
+    lines.push_back(absl::StrCat("starts schedule '", s.schedule_id, "' (", absl::StrJoin(steps, ", "), ")"));
+  }
+  if (lines.empty()) return "";
+  std::string out = "\nCASE BOOK\n";
+  for (const std::string& l : lines) absl::StrAppend(&out, "  ", l, "\n");
+  return out;
+}
+
 std::string ExplainConsentAuthority(const Evaluator& evaluator) {
   const Policy& policy = evaluator.policy();
   const ConsentAuthority& authority = policy.consent_authority();

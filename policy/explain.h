@@ -18,6 +18,12 @@ std::string ExplainDecision(const Policy& policy, const v1::Decision& decision);
 // roles), and the relations it declares or ends.
 std::string ExplainEvent(const v1::EventHeader& header);
 
+// What the broker's case book would do with the event beyond routing it: each
+// relation it declares or ends (allowed, or refused with the reason: the
+// broker refuses the whole event), the relations it ends or implies by its
+// kind, the patterns it matches and the schedules it starts.
+std::string ExplainLifecycle(const Evaluator& evaluator, const v1::EventHeader& header, const CaseContext& context);
+
 // Who may record and read consent, for every purpose the policy names; and
 // what its forbid entries refuse. Everything else is refused (default-deny).
 std::string ExplainConsentAuthority(const Evaluator& evaluator);

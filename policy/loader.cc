@@ -11,7 +11,9 @@
 #include "policy/internal/consent_authority_parser.h"
 #include "policy/internal/lifecycle_parser.h"
 #include "policy/internal/relations_parser.h"
+#include "policy/internal/matching.h"
 #include "policy/names.h"
+#include "policy/special_category.h"
 #include "policy/yaml_document.h"
 #include "yaml-cpp/yaml.h"
 
@@ -99,8 +101,44 @@ absl::StatusOr<v1::LawfulBasis> ParseBasis(Context& ctx, const YAML::Node& n) {
   return *basis;
 }
 
+// A permit or override releasing a special-category section names the
+// Article 9 / Schedule 1 condition it rests on; one releasing none names none.
+absl::StatusOr<std::string> ParseCondition(Context& ctx, const YAML::Node& n, const std::string& what,
+                                           const SectionSet& sections, v1::LawfulBasis basis) {
+  const Mask special = sections.Bases() & ctx.policy->special_category();
+  if (special == 0) {
+    if (n["condition"]) {
+      return ctx.c->Error(n["condition"], absl::StrCat(what, " names a special-category condition but releases no "
+                                                       "section listed under special_category"));
+    }
+    return std::string();
+  }
+  std::vector<std::string> names;
+  internal::ForEachBit(special, [&](int i) { names.push_back(ctx.policy->sections()[static_cast<std::size_t>(i)]); });
+  if (!n["condition"]) {
+    return ctx.c->Error(n, absl::StrCat(what, " releases special-category data (", absl::StrJoin(names, ", "),
+                                        "): it must name the UK GDPR Art. 9 / DPA 2018 Sch. 1 'condition' it rests on (",
+                                        SpecialCategoryConditionIds(), ")"));
+  }
+  absl::StatusOr<std::string> id = ctx.c->Scalar(n["condition"], "condition");
+  if (!id.ok()) return id.status();
+  if (FindSpecialCategoryCondition(*id) == nullptr) {
+    return ctx.c->Error(n["condition"], absl::StrCat("condition '", *id, "' of ", what,
+                                                     " is not a UK GDPR Art. 9 / DPA 2018 Sch. 1 condition (",
+                                                     SpecialCategoryConditionIds(), ")"));
+  }
+  if ((basis == v1::LAWFUL_BASIS_CONSENT) != (*id == "explicit_consent")) {
+    return ctx.c->Error(n["condition"],
+                        basis == v1::LAWFUL_BASIS_CONSENT
+                            ? absl::StrCat(what, " rests on consent: its special-category condition is explicit_consent")
+                            : absl::StrCat("condition explicit_consent of ", what, " needs basis consent"));
+  }
+  return *id;
+}
+
 absl::Status ParseRule(Context& ctx, const YAML::Node& n, std::set<std::string>* ids) {
-  if (auto s = ctx.c->Keys(n, "rule", {"id", "description", "effect", "when", "to", "sections", "basis", "consent"});
+  if (auto s = ctx.c->Keys(n, "rule",
+                           {"id", "description", "effect", "when", "to", "sections", "basis", "consent", "condition"});
       !s.ok())
     return s;
   for (const char* key : {"id", "effect", "to"}) {
@@ -131,11 +169,14 @@ absl::Status ParseRule(Context& ctx, const YAML::Node& n, std::set<std::string>*
   if (!to.ok()) return to.status();
   r.to = *to;
   if (r.effect == Effect::kNotify) {
-    if (n["sections"] || n["basis"] || n["consent"]) {
-      return ctx.c->Error(n, absl::StrCat("notify rule '", r.id, "' releases no sections: remove sections/basis/consent"));
+    if (n["sections"] || n["basis"] || n["consent"] || n["condition"]) {
+      return ctx.c->Error(n, absl::StrCat("notify rule '", r.id,
+                                          "' releases no sections: remove sections/basis/consent/condition"));
     }
   } else if (forbid) {
-    if (n["basis"] || n["consent"]) return ctx.c->Error(n, absl::StrCat("forbid rule '", r.id, "' takes no basis or consent"));
+    if (n["basis"] || n["consent"] || n["condition"]) {
+      return ctx.c->Error(n, absl::StrCat("forbid rule '", r.id, "' takes no basis, consent or condition"));
+    }
     r.sections.any_role = kAll;
     if (n["sections"]) {
       absl::StatusOr<SectionSet> m = Sections(ctx, n["sections"], absl::StrCat("sections of rule '", r.id, "'"), true);
@@ -168,6 +209,10 @@ absl::Status ParseRule(Context& ctx, const YAML::Node& n, std::set<std::string>*
     } else if (n["consent"]) {
       return ctx.c->Error(n["consent"], absl::StrCat("rule '", r.id, "' has 'consent' but its basis is not consent"));
     }
+    absl::StatusOr<std::string> condition =
+        ParseCondition(ctx, n, absl::StrCat("permit rule '", r.id, "'"), r.sections, r.basis);
+    if (!condition.ok()) return condition.status();
+    r.condition = *condition;
   }
   PolicyBuilder(ctx.policy).AddRule(std::move(r));
   return absl::OkStatus();
@@ -175,7 +220,8 @@ absl::Status ParseRule(Context& ctx, const YAML::Node& n, std::set<std::string>*
 
 absl::Status ParseOverride(Context& ctx, const YAML::Node& n, std::set<std::string>* ids) {
   if (auto s = ctx.c->Keys(n, "override", {"id", "description", "invokers", "invoker_kinds", "reasons", "events",
-                                           "to", "sections", "basis", "justification_section", "auditors"});
+                                           "to", "sections", "basis", "justification_section", "auditors",
+                                           "condition"});
       !s.ok())
     return s;
   for (const char* key : {"id", "reasons", "to", "sections", "basis"}) {
@@ -215,6 +261,9 @@ absl::Status ParseOverride(Context& ctx, const YAML::Node& n, std::set<std::stri
   if (!basis.ok()) return basis.status();
   if (*basis == v1::LAWFUL_BASIS_CONSENT) return ctx.c->Error(n["basis"], "an override cannot rest on consent");
   o.basis = *basis;
+  absl::StatusOr<std::string> condition = ParseCondition(ctx, n, what, o.sections, o.basis);
+  if (!condition.ok()) return condition.status();
+  o.condition = *condition;
   if (n["justification_section"]) {
     const std::string name = n["justification_section"].as<std::string>();
     o.justification_section = ctx.policy->SectionIndex(name);
@@ -238,7 +287,7 @@ absl::Status Compile(Context& ctx, const YAML::Node& root) {
   if (!root.IsMap()) return c.Error(root, "a policy file must be a mapping with version, agencies, sections, rules");
   if (auto s = c.Keys(root, "the policy",
                       {"version", "name", "agencies", "sections", "rules", "overrides", "consent_authority",
-                       "relations", "patterns", "schedules"});
+                       "relations", "patterns", "schedules", "special_category"});
       !s.ok())
     return s;
   for (const char* key : {"version", "agencies", "sections"}) {
@@ -279,6 +328,20 @@ absl::Status Compile(Context& ctx, const YAML::Node& root) {
       return c.Error(node, absl::StrCat("at most ", kMaxSections, " sections"));
     }
     b.AddSection(name);
+  }
+  if (const YAML::Node special = root["special_category"]) {
+    absl::StatusOr<std::vector<std::pair<std::string, YAML::Node>>> names = c.List(special, "special_category");
+    if (!names.ok()) return names.status();
+    Mask m = 0;
+    for (const auto& [name, node] : *names) {
+      const int i = ctx.policy->SectionIndex(name);
+      if (i < 0) {
+        return c.Error(node, absl::StrCat("special_category names section '", name,
+                                          "', which 'sections' does not list (bases only, no '@role')"));
+      }
+      m |= Bit(i);
+    }
+    b.SetSpecialCategory(m);
   }
   std::set<std::string> ids;
   if (const YAML::Node rules = root["rules"]) {

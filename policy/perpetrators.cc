@@ -33,8 +33,13 @@ std::vector<std::string> RefsOf(const v1::EventHeader& h, v1::SubjectRole role) 
   return out;
 }
 
-bool SameIncident(const Incident& a, const Incident& b) {
-  return a.at == b.at && a.case_ref == b.case_ref && a.kind == b.kind &&
+// `held` is an incident of the history, `event` this event's. The broker
+// records an occurred_at later than the time it accepted the event as that
+// time (ctx.now), so a held incident at `now` matches an event from later.
+bool SameIncident(const Incident& held, const Incident& event, absl::Time now) {
+  const Incident& a = held;
+  const Incident& b = event;
+  return (a.at == b.at || (b.at > now && a.at == now)) && a.case_ref == b.case_ref && a.kind == b.kind &&
          std::set<std::string>(a.victim_refs.begin(), a.victim_refs.end()) ==
              std::set<std::string>(b.victim_refs.begin(), b.victim_refs.end());
 }
@@ -65,12 +70,13 @@ std::vector<Candidate> Candidates(const v1::EventHeader& h, const CaseContext& c
     if (!known) out.push_back({nullptr, ref, std::nullopt});
   }
   if (victims.empty()) return out;
-  const Incident now{OccurredAt(h), h.case_ref(), victims, h.kind()};
+  const Incident event{OccurredAt(h), h.case_ref(), victims, h.kind()};
+  const absl::Time now = Now(h, ctx);
   for (Candidate& c : out) {
     if (std::find(named.begin(), named.end(), c.ref) == named.end()) continue;
     const bool held = std::any_of(c.incidents().begin(), c.incidents().end(),
-                                  [&](const Incident& i) { return SameIncident(i, now); });
-    if (!held) c.current = now;
+                                  [&](const Incident& i) { return SameIncident(i, event, now); });
+    if (!held) c.current = event;
   }
   return out;
 }

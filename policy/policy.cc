@@ -14,11 +14,13 @@ int Policy::AgencyIndex(const std::string& id) const {
   return it == agency_index_.end() ? -1 : it->second;
 }
 
-bool SectionSet::empty() const {
+Mask SectionSet::Bases() const {
   Mask m = any_role;
   for (Mask r : role) m |= r;
-  return m == 0;
+  return m;
 }
+
+bool SectionSet::empty() const { return Bases() == 0; }
 
 Mask SectionSet::Matching(int r, bool forbid) const {
   if (r > 0 && r < kRoleSlots) return any_role | role[static_cast<std::size_t>(r)];

@@ -62,6 +62,8 @@ struct SectionSet {
   std::array<Mask, kRoleSlots> role{};   // role[r]: "health@<r>"; role[0] unused
 
   bool empty() const;
+  // The bases named with any role or none.
+  Mask Bases() const;
   // The bases this set matches in a section name with role `r` (0: no role).
   // A permit of "health@perpetrator" never matches a name without a role; a
   // forbid of "health@victim" (any role) does: the unknown subject may be hers.
@@ -107,6 +109,7 @@ struct Rule {
   v1::LawfulBasis basis = v1::LAWFUL_BASIS_UNSPECIFIED;
   std::string consent_purpose;  // basis consent only
   v1::SubjectRole consent_subject = v1::SUBJECT_ROLE_VICTIM;
+  std::string condition;        // special-category condition (special_category.h), when it releases one
   SourceLocation at;
 };
 
@@ -122,6 +125,7 @@ struct OverrideRule {
   v1::LawfulBasis basis = v1::LAWFUL_BASIS_UNSPECIFIED;
   int justification_section = -1;      // section index; delivered to `auditors`
   Mask auditors = 0;
+  std::string condition;               // special-category condition, when it releases one
   SourceLocation at;
 };
 
@@ -219,6 +223,8 @@ class Policy {
   const Relations& relations() const { return relations_; }
   const std::vector<PatternSpec>& patterns() const { return patterns_; }
   const std::vector<ScheduleSpec>& schedules() const { return schedules_; }
+  // Bit i: section (base) i holds special-category data (docs/policy.md §Special category).
+  Mask special_category() const { return special_category_; }
 
   // -1 when unknown. SectionIndex takes a base ("health"), not "health@victim".
   int AgencyIndex(const std::string& id) const;
@@ -237,6 +243,7 @@ class Policy {
   Relations relations_;
   std::vector<PatternSpec> patterns_;
   std::vector<ScheduleSpec> schedules_;
+  Mask special_category_ = 0;
   std::map<std::string, int, std::less<>> agency_index_;
   std::map<std::string, int, std::less<>> section_index_;
 };
@@ -255,6 +262,7 @@ class PolicyBuilder {
   void SetRelations(Relations r) { p_->relations_ = std::move(r); }
   void AddPattern(PatternSpec p) { p_->patterns_.push_back(std::move(p)); }
   void AddSchedule(ScheduleSpec s) { p_->schedules_.push_back(std::move(s)); }
+  void SetSpecialCategory(Mask m) { p_->special_category_ = m; }
 
  private:
   Policy* p_;

@@ -209,9 +209,9 @@ absl::Status ParseEvent(const std::string& src, const YAML::Node& n, Scenario* s
             incident.at = now - absl::Hours(24) * days;
             incident.case_ref = i["case"] ? i["case"].as<std::string>() : "other-case";
             incident.victim_refs = Strings(i["victims"]);
-            const std::string kind = i["kind"] ? i["kind"].as<std::string>() : "domestic_incident";
-            std::optional<v1::EventKind> k = EventKindFromName(kind);
-            if (!k) return Err(src, i["kind"], absl::StrCat("unknown event kind '", kind, "'"));
+            const std::string kind_name = i["kind"] ? i["kind"].as<std::string>() : "domestic_incident";
+            std::optional<v1::EventKind> k = EventKindFromName(kind_name);
+            if (!k) return Err(src, i["kind"], absl::StrCat("unknown event kind '", kind_name, "'"));
             incident.kind = *k;
             history.incidents.push_back(std::move(incident));
           }

@@ -145,5 +145,102 @@ TEST_F(PolicyCliTest, ExplainShowsAddressingAndSectionRoles) {
   EXPECT_THAT(refused.output, HasSubstr(bad + ":3:8: about must be victim, perpetrator, child or other"));
 }
 
+TEST_F(PolicyCliTest, ExplainShowsWhatTheCaseBookWouldDo) {
+  const std::string deselection = Write("deselection.yaml",
+                                        "kind: deselection\nsender: perpetrator_programme\nrisk: high\n"
+                                        "subjects: {victim: v-1, perpetrator: p-1}\nsections: [summary]\n"
+                                        "relations: {lead_professional: perpetrator_programme}\n");
+  Result r = Accord({"policy", "explain", kPolicy, "--event", deselection});
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("CASE BOOK\n  declares lead_professional=perpetrator_programme: REFUSED (the broker "
+                                  "refuses the whole event) by 'lead-professional-declared-by-childrens-services': "
+                                  "relation 'lead_professional' may be declared only by an agency of kind "
+                                  "childrens_services"));
+  EXPECT_THAT(r.output, HasSubstr("  its kind ends programme=perpetrator_programme\n"));
+  const std::string accepted = Write("accepted.yaml",
+                                     "kind: referral_accepted\nsender: perpetrator_programme\n"
+                                     "subjects: {perpetrator: p-1}\nsections: [summary]\n");
+  Result a = Accord({"policy", "explain", kPolicy, "--event", accepted});
+  EXPECT_EQ(a.code, 0) << a.output;
+  EXPECT_THAT(a.output, HasSubstr("  starts schedule 'partner-feedback' (2 months, 6 months, 1 year, 18 months, "
+                                  "2 years)\n"));
+}
+
+TEST_F(PolicyCliTest, AskAnswersYesWithRuleAndBasis) {
+  Result r = Accord({"policy", "ask", "--from", "police", "--to", "victim_services", "--section", "risk", "--kind",
+                     "domestic_incident", "--risk", "high", "--policy", kPolicy});
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("Question: may police share 'risk' (domestic_incident event) with victim_services?"));
+  EXPECT_THAT(r.output, HasSubstr("Answer: YES, under rule 'high-risk-incident-to-core-agencies'"));
+  EXPECT_THAT(r.output, HasSubstr("Lawful basis: "));
+}
+
+TEST_F(PolicyCliTest, AskAnswersNoWithTheOtherRoutes) {
+  Result r = Accord({"policy", "ask", "--from", "victim_services", "--to", "perpetrator_programme", "--section", "risk",
+                     "--kind", "risk_assessment", "--about", "victim", "--policy", kPolicy});
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("Answer: NO.\nWhy: no rule releases it to perpetrator_programme (default deny)."));
+  EXPECT_THAT(r.output, HasSubstr("- MARAC: a high-risk marac_referral from victim_services releases 'risk' to "
+                                  "marac_coordinator (rule 'idva-risk-to-marac')"));
+
+  Result health = Accord({"policy", "ask", "--from", "perpetrator_programme", "--to", "childrens_services", "--section",
+                          "health", "--kind", "risk_alert", "--policy", kPolicy});
+  EXPECT_EQ(health.code, 1) << health.output;
+  EXPECT_THAT(health.output, HasSubstr("- Safeguarding override 'programme-child-safeguarding-override'"));
+  EXPECT_THAT(health.output, HasSubstr("perpetrator_programme may invoke it, for reason risk_to_child, with a named "
+                                       "authorising officer"));
+  EXPECT_THAT(health.output, HasSubstr("condition safeguarding_of_children_and_individuals_at_risk"));
+
+  Result standard = Accord({"policy", "ask", "--from", "police", "--to", "victim_services", "--section", "summary",
+                            "--kind", "domestic_incident", "--risk", "standard", "--policy", kPolicy});
+  EXPECT_EQ(standard.code, 1) << standard.output;
+  EXPECT_THAT(standard.output, HasSubstr("- Consent: with the victim's consent for victim_support (recorded by "
+                                         "victim_services), rule 'standard-incident-to-idva-with-consent'"));
+  EXPECT_THAT(standard.output, HasSubstr("- Risk: if the risk is high or higher, rule "
+                                         "'high-risk-incident-to-core-agencies' would release it"));
+}
+
+TEST_F(PolicyCliTest, AskSaysWhenAForbidLeavesNoRoute) {
+  Result r = Accord({"policy", "ask", "--from", "police", "--to", "perpetrator_programme", "--section",
+                     "victim_contact", "--kind", "domestic_incident", "--risk", "very_high", "--policy", kPolicy});
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("Why: forbid rule 'never-victim-contact-to-programme' withholds it"));
+  EXPECT_THAT(r.output, HasSubstr("Other routes: none. A forbid beats every permit, consent and safeguarding override."));
+}
+
+TEST_F(PolicyCliTest, AskRefusesUnknownNamesAndMissingFlags) {
+  Result agency = Accord({"policy", "ask", "--from", "idva", "--to", "police", "--section", "risk", "--kind",
+                          "risk_assessment", "--policy", kPolicy});
+  EXPECT_EQ(agency.code, 2) << agency.output;
+  EXPECT_THAT(agency.output, HasSubstr("agency 'idva' is not in the policy (agencies: police, probation"));
+  Result missing = Accord({"policy", "ask", "--from", "police", "--to", "victim_services", "--policy", kPolicy});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_THAT(missing.output, HasSubstr("usage: accord policy ask --from AGENCY --to AGENCY --section SECTION"));
+  Result nofile = Accord({"policy", "ask", "--from", "police", "--to", "victim_services", "--section", "risk", "--kind",
+                          "risk_assessment", "--policy", dir_.Path("none.yaml")});
+  EXPECT_EQ(nofile.code, 2);
+}
+
+TEST_F(PolicyCliTest, CheckRefusesHealthSharedWithoutAnArticle9Condition) {
+  std::string text = ReadAll(kPolicy);
+  const std::string condition =
+      "    condition: safeguarding_of_children_and_individuals_at_risk   # Art. 9(2)(g), DPA 2018 Sch. 1 para 18\n";
+  ASSERT_NE(text.find(condition), std::string::npos);
+  text.erase(text.find(condition), condition.size());
+  Result r = Accord({"policy", "check", Write("no-condition.yaml", text)});
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("override 'programme-child-safeguarding-override' releases special-category data "
+                                  "(health): it must name the UK GDPR Art. 9 / DPA 2018 Sch. 1 'condition'"));
+  std::string basis = ReadAll(kPolicy);
+  basis.replace(basis.find("condition: safeguarding_of_children_and_individuals_at_risk"),
+                std::string("condition: safeguarding_of_children_and_individuals_at_risk").size(),
+                "condition: safeguarding_children");
+  Result wrong = Accord({"policy", "check", Write("wrong-condition.yaml", basis)});
+  EXPECT_EQ(wrong.code, 2) << wrong.output;
+  EXPECT_THAT(wrong.output, HasSubstr("condition 'safeguarding_children' of override "
+                                      "'programme-child-safeguarding-override' is not a UK GDPR Art. 9 / DPA 2018 "
+                                      "Sch. 1 condition"));
+}
+
 }  // namespace
 }  // namespace accord::cli

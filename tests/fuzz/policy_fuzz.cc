@@ -51,6 +51,45 @@ void CheckDecision(const accord::v1::EventHeader& h, const accord::v1::Decision&
   }
 }
 
+// Relations, patterns and schedules: what the broker's case book asks of a
+// policy that loaded. A relation is allowed only if the policy names it;
+// recipients are agencies of the policy; steps come in order.
+void CheckLifecycle(const accord::policy::Evaluator& e, const accord::v1::EventHeader& h,
+                    const accord::policy::CaseContext& ctx) {
+  using namespace accord;
+  const policy::Policy& p = e.policy();
+  for (const policy::RelationSpec& spec : p.relations().specs) {
+    for (bool ended : {false, true}) {
+      v1::CaseRelation r;
+      r.set_relation(spec.name);
+      r.set_agency(h.sender());
+      r.set_ended(ended);
+      if (e.MayDeclareRelation(h, r).allowed && p.AgencyIndex(h.sender()) < 0) {
+        fuzz::Fail("a sender outside the policy may declare a relation");
+      }
+    }
+  }
+  v1::CaseRelation unnamed;
+  unnamed.set_relation("not-a-relation-of-any-policy");
+  unnamed.set_agency(h.sender());
+  if (e.MayDeclareRelation(h, unnamed).allowed) fuzz::Fail("a relation the policy does not name may be declared");
+  (void)e.RelationsEndedBy(h);
+  (void)e.RelationsImpliedBy(h);
+  for (const policy::PatternMatch& m : e.PatternsMatched(h, ctx)) {
+    for (const std::string& a : m.recipients) {
+      if (p.AgencyIndex(a) < 0) fuzz::Fail("a pattern notifies an agency outside the policy");
+    }
+  }
+  for (const policy::ScheduleStart& s : e.SchedulesStartedBy(h)) {
+    for (std::size_t i = 1; i < s.steps.size(); ++i) {
+      if (s.steps[i].after <= s.steps[i - 1].after) fuzz::Fail("schedule steps out of order");
+    }
+    for (const std::string& a : e.NoticeRecipients(s.schedule_id, ctx)) {
+      if (p.AgencyIndex(a) < 0) fuzz::Fail("a schedule notifies an agency outside the policy");
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -65,12 +104,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   policy::CaseContext context;
   context.relations["referrer"].push_back("probation");
   context.facts.push_back(v1::FLAG_CASE_LISTED_AT_MARAC);
+  context.standing_risk = v1::RISK_LEVEL_HIGH;
+  context.now = absl::FromUnixSeconds(1750000000);
+  context.perpetrators.push_back({std::string(64, 'b'), 1,
+                                  {{context.now - absl::Hours(24 * 30), "case-0", {"v-0"}, v1::EVENT_KIND_DOMESTIC_INCIDENT}}});
   for (const policy::Agency& a : loaded->policy->agencies()) {
     for (bool with_override : {false, true}) {
       const v1::EventHeader h = Incident(a.id, with_override);
       CheckDecision(h, evaluator.Evaluate(h, context, [](const std::string&, const std::string& purpose) {
         return purpose == "victim_support" ? v1::CONSENT_STATE_GIVEN : v1::CONSENT_STATE_WITHDRAWN;
       }));
+      if (!with_override) CheckLifecycle(evaluator, h, context);
     }
   }
   return 0;

@@ -172,6 +172,12 @@ TEST_F(PerpetratorsTest, AnEventTheHistoryAlreadyHoldsCountsOnce) {
   EXPECT_TRUE(e.PatternsMatched(h, With({Past(100, "v-carys"), same})).empty())
       << "the broker passes the history with this event in it: two incidents, not three";
   EXPECT_EQ(e.PatternsMatched(h, With({Past(100, "v-carys"), Past(10, "v-carys")})).size(), 1u);
+
+  // An event dated after the broker accepted it is recorded at the time of
+  // acceptance: still the same incident.
+  v1::EventHeader late = h;
+  late.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(kNow) + 120);
+  EXPECT_TRUE(e.PatternsMatched(late, With({Past(100, "v-carys"), same})).empty());
 }
 
 TEST_F(PerpetratorsTest, StandingRiskIsTheCasesAndNeverLowerThanTheEvents) {
