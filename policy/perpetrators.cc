@@ -17,12 +17,16 @@ namespace {
 
 using internal::ForEachBit;
 
-absl::Time OccurredAt(const v1::EventHeader& h) {
+// An event without occurred_at happened when the broker accepts it (it
+// records the incident at that time), not in 1970: otherwise it would fall
+// outside every within_days window and a serial pattern would go unseen.
+absl::Time OccurredAt(const v1::EventHeader& h, const CaseContext& ctx) {
+  if (!h.has_occurred_at()) return ctx.now;
   return absl::FromUnixSeconds(h.occurred_at().seconds()) + absl::Nanoseconds(h.occurred_at().nanos());
 }
 
 absl::Time Now(const v1::EventHeader& h, const CaseContext& ctx) {
-  return ctx.now == absl::UnixEpoch() ? OccurredAt(h) : ctx.now;
+  return ctx.now == absl::UnixEpoch() ? OccurredAt(h, ctx) : ctx.now;
 }
 
 std::vector<std::string> RefsOf(const v1::EventHeader& h, v1::SubjectRole role) {
@@ -70,7 +74,7 @@ std::vector<Candidate> Candidates(const v1::EventHeader& h, const CaseContext& c
     if (!known) out.push_back({nullptr, ref, std::nullopt});
   }
   if (victims.empty()) return out;
-  const Incident event{OccurredAt(h), h.case_ref(), victims, h.kind()};
+  const Incident event{OccurredAt(h, ctx), h.case_ref(), victims, h.kind()};
   const absl::Time now = Now(h, ctx);
   for (Candidate& c : out) {
     if (std::find(named.begin(), named.end(), c.ref) == named.end()) continue;

@@ -158,6 +158,10 @@ TEST_F(PerpetratorsTest, SerialPerpetratorCountsDifferentVictimsWithinTheWindow)
       << "another man's history is not his";
   EXPECT_EQ(Receivers(Incident(""), With({Past(100, "v-carys"), Past(50, "v-megan")})), marac)
       << "the history alone meets it, also for an event naming no victim";
+  v1::EventHeader undated = Incident("v-megan");
+  undated.clear_occurred_at();
+  EXPECT_EQ(Receivers(undated, With({Past(100, "v-carys")})), marac)
+      << "an event without occurred_at happened when the broker judges it, not in 1970";
 }
 
 TEST_F(PerpetratorsTest, AnEventTheHistoryAlreadyHoldsCountsOnce) {
