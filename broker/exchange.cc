@@ -778,17 +778,8 @@ absl::StatusOr<int> Exchange::RaiseDueNotices(absl::Time now, size_t limit) {
     }
     const v1::NoticeBody body = DueNoticeBody(d.notice, now);
     if (to.empty()) {
-      v1::AuditRecord r;
-      r.set_action(v1::AUDIT_ACTION_WITHHELD);
-      r.set_actor_agency("broker");
-      r.set_event_id(body.notice_id());
-      r.set_event_kind(body.kind());
-      r.set_case_ref(body.case_ref());
-      *r.mutable_subjects() = body.subjects();
-      r.add_rule_ids(body.rule_id());
+      v1::AuditRecord r = NoticeRecord(v1::AUDIT_ACTION_WITHHELD, body, policy_hash, now);
       r.set_reason("a schedule step fell due, but the policy names no one to tell for this case now");
-      r.set_policy_hash(policy_hash);
-      *r.mutable_time() = ToProto(now);
       m.audit.push_back(std::move(r));
       continue;
     }

@@ -26,6 +26,22 @@ v1::EventHeader HeaderOf(const v1::Delivery& delivery) {
   return h;
 }
 
+v1::AuditRecord NoticeRecord(v1::AuditAction action, const v1::NoticeBody& body, const std::string& policy_hash,
+                             absl::Time now) {
+  v1::AuditRecord r;
+  r.set_action(action);
+  r.set_actor_agency("broker");
+  r.set_event_id(body.notice_id());
+  r.set_event_kind(body.kind());
+  r.set_case_ref(body.case_ref());
+  *r.mutable_subjects() = body.subjects();
+  r.add_rule_ids(body.rule_id());
+  r.set_reason(body.reason());
+  r.set_policy_hash(policy_hash);
+  *r.mutable_time() = ToProto(now);
+  return r;
+}
+
 void EnqueueNotice(const v1::BrokerNotice& notice, const v1::NoticeBody& body,
                    const std::vector<std::string>& recipients, const std::string& policy_hash, absl::Time now,
                    Mutation* m) {
@@ -36,18 +52,8 @@ void EnqueueNotice(const v1::BrokerNotice& notice, const v1::NoticeBody& body,
     *q.mutable_accepted_at() = ToProto(now);
     *q.mutable_notice() = notice;
     m->enqueue.push_back(Enqueue{recipient, std::move(q)});
-    v1::AuditRecord r;
-    r.set_action(v1::AUDIT_ACTION_NOTIFIED);
-    r.set_actor_agency("broker");
+    v1::AuditRecord r = NoticeRecord(v1::AUDIT_ACTION_NOTIFIED, body, policy_hash, now);
     r.set_recipient(recipient);
-    r.set_event_id(body.notice_id());
-    r.set_event_kind(body.kind());
-    r.set_case_ref(body.case_ref());
-    *r.mutable_subjects() = body.subjects();
-    r.add_rule_ids(body.rule_id());
-    r.set_reason(body.reason());
-    r.set_policy_hash(policy_hash);
-    *r.mutable_time() = ToProto(now);
     m->audit.push_back(std::move(r));
   }
 }

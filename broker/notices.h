@@ -22,6 +22,11 @@ v1::BrokerNotice SignNotice(const crypto::SigningKey& log_key, const v1::NoticeB
 // envelope's, or for a notice one made from its body (event_id = notice id).
 v1::EventHeader HeaderOf(const v1::Delivery& delivery);
 
+// The audit record of a notice (actor "broker", the notice id as event id,
+// the pattern or schedule as its rule), without a recipient.
+v1::AuditRecord NoticeRecord(v1::AuditAction action, const v1::NoticeBody& body, const std::string& policy_hash,
+                             absl::Time now);
+
 // Adds `notice` to each recipient's queue with a NOTIFIED record naming the
 // rule that raised it.
 void EnqueueNotice(const v1::BrokerNotice& notice, const v1::NoticeBody& body,

@@ -19,11 +19,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 class AuditCliRemoteTest : public BrokerTest {
  protected:
   // stdout alone in `out` (what the command prints), all of it in `output`.

@@ -17,23 +17,19 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "cli/partnership.h"
 #include "crypto/hash.h"
 #include "crypto/pseudonym.h"
 #include "google/protobuf/util/time_util.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "tests/testing/sanitizer_report.h"
 
 namespace accord::testing {
 
 namespace {
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string KindSection(const std::string& name, const std::string& event_id, std::string* type) {
   if (name == "summary") {
@@ -80,6 +76,45 @@ std::string KindSection(const std::string& name, const std::string& event_id, st
 }
 
 }  // namespace
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int HealthStatus(const std::shared_ptr<grpc::Channel>& channel) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  grpc::ByteBuffer request(nullptr, 0);
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  absl::Notification done;
+  stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status s) {
+                   status = s;
+                   done.Notify();
+                 });
+  done.WaitForNotification();
+  if (!status.ok()) return -1;
+  std::vector<grpc::Slice> slices;
+  if (!response.Dump(&slices).ok()) return -1;
+  std::string bytes;
+  for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  if (bytes.size() == 2 && bytes[0] == 0x08) return bytes[1];
+  return bytes.empty() ? 0 : -1;
+}
+
+bool WaitForHealth(const std::shared_ptr<grpc::Channel>& channel, int want, absl::Duration wait) {
+  const absl::Time deadline = absl::Now() + wait;
+  while (absl::Now() < deadline) {
+    if (HealthStatus(channel) == want) return true;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return false;
+}
 
 absl::StatusOr<std::unique_ptr<BrokerProcess>> BrokerProcess::Start(const std::string& config,
                                                                     const std::string& log_path,

@@ -26,6 +26,16 @@
 
 namespace accord::testing {
 
+// grpc.health.v1.Health/Check for the whole server (the empty service name):
+// kServing, kNotServing, or -1 when the check itself failed.
+inline constexpr int kServing = 1;
+inline constexpr int kNotServing = 2;
+int HealthStatus(const std::shared_ptr<grpc::Channel>& channel);
+// Polls HealthStatus every 100 ms until it is `want` or `wait` has passed.
+bool WaitForHealth(const std::shared_ptr<grpc::Channel>& channel, int want, absl::Duration wait);
+// The whole file ("" if it cannot be read).
+std::string ReadAll(const std::string& path);
+
 // How the broker process is started, beyond its config.
 struct ProcessOptions {
   // RLIMIT_NOFILE for the child (0: inherit).

@@ -200,6 +200,19 @@ class BrokerFlowsTest : public BrokerTest {
     return Publish("police", e);
   }
 
+  // The IDVA service declares itself the case's partner-support worker.
+  absl::StatusOr<v1::ReceiptBody> DeclarePartnerSupport(const std::string& id) {
+    TestEvent e;
+    e.id = id;
+    e.kind = v1::EVENT_KIND_PARTNER_SUPPORT_STATUS;
+    e.sections = {"summary"};
+    v1::CaseRelation mine;
+    mine.set_relation("partner_support");
+    mine.set_agency("victim_services");
+    e.relations = {mine};
+    return Publish("victim_services", e);
+  }
+
   absl::StatusOr<v1::ReceiptBody> FromProgramme(const std::string& programme, v1::EventKind kind,
                                                 const std::string& id, v1::RiskLevel risk = v1::RISK_LEVEL_HIGH) {
     TestEvent e;
@@ -263,15 +276,7 @@ TEST_F(BrokerFlowsTest, TheProgrammeHearsOfHisIncidentsAcrossCasesUntilItDeselec
   EXPECT_THAT(Ids("probation", absl::Seconds(3)), ::testing::Contains("drive-acc-1"))
       << "the referrer hears the answer";
   // The IDVA service supports the victim as partner-support worker.
-  TestEvent ps;
-  ps.id = "victim_services-ps-1";
-  ps.kind = v1::EVENT_KIND_PARTNER_SUPPORT_STATUS;
-  ps.sections = {"summary"};
-  v1::CaseRelation mine;
-  mine.set_relation("partner_support");
-  mine.set_agency("victim_services");
-  ps.relations = {mine};
-  ASSERT_TRUE(Publish("victim_services", ps).ok());
+  ASSERT_TRUE(DeclarePartnerSupport("victim_services-ps-1").ok());
   std::vector<std::string> before = Ids("drive");  // the referral itself
 
   // An incident on his case reaches Drive without her contact details.
@@ -377,15 +382,7 @@ TEST_F(BrokerFlowsTest, CompletionNeverLowersTheStandingRisk) {
 
 TEST_F(BrokerFlowsTest, PartnerFeedbackIsRaisedWhenDueToThePartnerSupportWorker) {
   // The IDVA service is the partner-support worker on the case.
-  TestEvent ps;
-  ps.id = "victim_services-ps-1";
-  ps.kind = v1::EVENT_KIND_PARTNER_SUPPORT_STATUS;
-  ps.sections = {"summary"};
-  v1::CaseRelation mine;
-  mine.set_relation("partner_support");
-  mine.set_agency("victim_services");
-  ps.relations = {mine};
-  ASSERT_TRUE(Publish("victim_services", ps).ok());
+  ASSERT_TRUE(DeclarePartnerSupport("victim_services-ps-1").ok());
   ASSERT_TRUE(Referral("probation", "probation-r1", "up2u", v1::SUBJECT_ROLE_PERPETRATOR).ok());
   // Up2U accepted him 70 days ago (recorded late): the 2-month step is due,
   // the 6-month one is not.

@@ -37,39 +37,6 @@ namespace {
 using ::testing::HasSubstr;
 using audit::testing::DiskEditor;
 
-constexpr int kServing = 1;
-constexpr int kNotServing = 2;
-
-// grpc.health.v1.Health/Check for the whole server (HealthCheckResponse is
-// `status = 1` as a varint); -1 if the check itself failed.
-int HealthStatus(const std::shared_ptr<grpc::Channel>& channel) {
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext ctx;
-  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-  grpc::ByteBuffer request(nullptr, 0);
-  grpc::ByteBuffer response;
-  grpc::Status status;
-  absl::Notification done;
-  stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
-                 [&](grpc::Status s) {
-                   status = s;
-                   done.Notify();
-                 });
-  done.WaitForNotification();
-  if (!status.ok()) return -1;
-  std::vector<grpc::Slice> slices;
-  if (!response.Dump(&slices).ok()) return -1;
-  std::string bytes;
-  for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  if (bytes.size() == 2 && bytes[0] == 0x08) return bytes[1];
-  return bytes.empty() ? 0 : -1;
-}
-
-std::string ReadAllText(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // The broker's table files, by name.
 std::set<std::string> TableFiles(const std::string& dir) {
   std::set<std::string> out;
@@ -77,15 +44,6 @@ std::set<std::string> TableFiles(const std::string& dir) {
     if (entry.path().extension() == ".sst") out.insert(entry.path().filename().string());
   }
   return out;
-}
-
-bool WaitForHealth(const std::shared_ptr<grpc::Channel>& channel, int want, absl::Duration wait) {
-  const absl::Time deadline = absl::Now() + wait;
-  while (absl::Now() < deadline) {
-    if (HealthStatus(channel) == want) return true;
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  return false;
 }
 
 class IntegrityTest : public BrokerTest {
@@ -233,7 +191,7 @@ TEST_F(IntegrityTest, IntactLogIsCheckedAtStartAndServes) {
 TEST_F(IntegrityTest, CheckIntervalOutOfRangeIsRefusedWithFileAndLine) {
   ASSERT_EQ(broker_->Terminate(), 0);
   for (const char* bad : {"-1", "604801", "hourly"}) {
-    std::string config = ReadAllText(ConfigPath());
+    std::string config = ReadAll(ConfigPath());
     config = config.substr(0, config.find("audit_check_interval_seconds:"));
     const std::string path = tmp_.Path("bad.yaml");
     std::ofstream(path) << config << "audit_check_interval_seconds: " << bad << "\n";

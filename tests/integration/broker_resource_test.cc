@@ -26,42 +26,6 @@ constexpr rlim_t kBrokerSoft = 1024;  // the usual default soft limit
 constexpr rlim_t kBrokerHard = 4096;
 constexpr int kIdleConnections = 1100;
 
-// grpc.health.v1.Health/Check over `channel` (the empty service name: the
-// whole server). HealthCheckResponse is `status = 1` as a varint.
-int HealthStatus(const std::shared_ptr<grpc::Channel>& channel) {
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext ctx;
-  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-  grpc::ByteBuffer request(nullptr, 0);
-  grpc::ByteBuffer response;
-  grpc::Status status;
-  absl::Notification done;
-  stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
-                 [&](grpc::Status s) {
-                   status = s;
-                   done.Notify();
-                 });
-  done.WaitForNotification();
-  if (!status.ok()) return -1;
-  std::vector<grpc::Slice> slices;
-  if (!response.Dump(&slices).ok()) return -1;
-  std::string bytes;
-  for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  if (bytes.size() == 2 && bytes[0] == 0x08) return bytes[1];
-  return bytes.empty() ? 0 : -1;
-}
-constexpr int kServing = 1;
-constexpr int kNotServing = 2;
-
-bool WaitForHealth(const std::shared_ptr<grpc::Channel>& channel, int want, absl::Duration wait) {
-  const absl::Time deadline = absl::Now() + wait;
-  while (absl::Now() < deadline) {
-    if (HealthStatus(channel) == want) return true;
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  return false;
-}
-
 int OpenTcp(const std::string& address) {
   std::vector<std::string> hp = absl::StrSplit(address, ':');
   int port = 0;

@@ -16,11 +16,6 @@
 namespace accord::testing {
 namespace {
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // The example policy with its forbid rules moved under a second `rules:` key.
 std::string PolicyWithSecondRulesKey() {
   std::string text = ReadAll(ACCORD_SOURCE_DIR "/deploy/policies/daily-discussion.yaml");
