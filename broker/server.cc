@@ -236,6 +236,7 @@ void BrokerServer::Housekeeping() {
   absl::Time next_recovery = absl::InfinitePast();
   absl::Time next_due_check = absl::InfinitePast();
   std::string last_recovery_error;
+  std::string last_due_error;
   while (!stopping_.WaitForNotificationWithTimeout(absl::Milliseconds(200))) {
     const absl::Time now = absl::Now();
     absl::Status write = p.store->WriteError();
@@ -254,10 +255,18 @@ void BrokerServer::Housekeeping() {
     } else {
       p.health.Clear("storage");
     }
-    if (write.ok() && now >= next_due_check) {
+    // Due schedule steps are raised while the broker serves; while it is
+    // halted (a failed audit check) or draining they wait, and are raised
+    // once it serves again. A failure is logged once per distinct error.
+    if (write.ok() && p.health.Serving() && now >= next_due_check) {
       next_due_check = now + absl::Seconds(1);
       absl::StatusOr<int> raised = p.exchange->RaiseDueNotices(p.exchange->context().now());
-      if (!raised.ok()) log_->Warn("cannot raise due schedule steps", {{"error", raised.status().ToString()}});
+      if (!raised.ok() && raised.status().ToString() != last_due_error) {
+        last_due_error = raised.status().ToString();
+        log_->Warn("cannot raise due schedule steps", {{"error", last_due_error}});
+      } else if (raised.ok()) {
+        last_due_error.clear();
+      }
     }
     if (now >= next_flush) {
       next_flush = now + absl::Minutes(1);
