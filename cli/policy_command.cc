@@ -143,7 +143,7 @@ int Test(const std::vector<std::string>& argv) {
   return failed == 0 ? 0 : 1;
 }
 
-constexpr char kDefaultPolicy[] = "deploy/policies/daily-discussion.yaml";
+constexpr char kDefaultPolicy[] = "deploy/policies/cardiff-and-vale.yaml";
 
 int Ask(const std::vector<std::string>& argv) {
   const std::vector<FlagSpec> flags = {

@@ -2,7 +2,8 @@
 // protection plan, looked after, closed), safeguarding concerns and referrals
 // (to a programme, early help, ...) addressed to their destination. While a
 // child's case is open, children's services declare themselves the
-// `lead_professional`; closing it ends that. Columns: docs/adapters.md
+// `lead_professional` and, when the perpetrator is named, `child_protection`
+// (working with his children); closing it ends both. Columns: docs/adapters.md
 // §childrens_services.
 #include "absl/strings/str_cat.h"
 #include "accord/v1/events.pb.h"
@@ -19,6 +20,7 @@ struct FamilyRow {
   std::optional<absl::Time> at;
   std::vector<Subject> children;  // the child_* child first, when given
   bool named_child = false;       // children[0] is the child the record is about
+  bool perpetrator = false;       // the perpetrator (a parent) is named
 };
 
 // Common columns, the parents (victim and perpetrator, when recorded), the
@@ -37,6 +39,7 @@ FamilyRow ReadFamilyRow(FieldReader& r, const MapContext& ctx, Need child_need, 
   }
   CheckBornBefore(r, victim, "victim", f.at);
   CheckBornBefore(r, perpetrator, "perpetrator", f.at);
+  f.perpetrator = perpetrator.has_value();
   if (victim) b->AddSubject(v1::SUBJECT_ROLE_VICTIM, victim->ref);
   if (perpetrator) b->AddSubject(v1::SUBJECT_ROLE_PERPETRATOR, perpetrator->ref);
   SetCaseRef(r, victim, b);
@@ -81,10 +84,17 @@ absl::StatusOr<MappedEvent> MapCpStatus(const Row& row, const MapContext& ctx) {
   if (to == "none") r.Fail("cp_to_status 'none' is not a status change (use closed)");
   AddFamilyChildren(r, f, to, &b);
   if (!r.ok() || !f.at || f.children.empty()) return Finish(r, std::move(b), row);
+  // The family's lead professional, and (when the perpetrator is named)
+  // children's services working with his children: a relation the policy
+  // may let follow him into his other cases, so that a new incident of his
+  // with another partner reaches the children's social worker (seed 002
+  // l.1456-1479). Closing the child's case ends both.
   if (to == "closed") {
     b.EndRelation("lead_professional", ctx.agency);
+    if (f.perpetrator) b.EndRelation("child_protection", ctx.agency);
   } else {
     b.AddRelation("lead_professional", ctx.agency);
+    if (f.perpetrator) b.AddRelation("child_protection", ctx.agency);
   }
   v1::ChildProtectionStatus detail;
   detail.set_from_status(from);

@@ -84,6 +84,9 @@ absl::StatusOr<MappedEvent> MapListing(const Row& row, const MapContext& ctx) {
            "asked to screen a candidate");
   }
   b.AddFlag(v1::FLAG_CASE_LISTED_AT_MARAC);
+  // In the header too, so that a rule (and a meeting's agenda) can see a
+  // repeat without opening the detail.
+  if (repeat == true) b.AddFlag(v1::FLAG_REPEAT_MARAC);
   v1::MaracListing detail;
   detail.set_meeting_ref(meeting);
   if (meeting_at) SetTimestamp(*meeting_at, detail.mutable_meeting_at());

@@ -63,8 +63,7 @@ v1::ReferralSource ParseSource(const std::string& source) {
 absl::StatusOr<MappedEvent> MapReferral(const Row& row, const MapContext& ctx) {
   FieldReader r(row);
   EventBuilder b(ctx, v1::EVENT_KIND_REFERRAL);
-  const ProgrammeRow p = ReadProgrammeRow(r, ctx, &b);
-  DeclareCaseRelations(p, &b);
+  const ProgrammeRow p = ReadProgrammeRow(r, ctx, &b);  // received, not yet taken on: no relation
   b.SetAbout(v1::SUBJECT_ROLE_PERPETRATOR);
   const std::string source = r.Enum("referral_source", kReferralSources, Need::kRequired);
   v1::Referral detail;
@@ -80,14 +79,14 @@ absl::StatusOr<MappedEvent> MapReferral(const Row& row, const MapContext& ctx) {
 }
 
 // The record type of exports made before issue 12, kept as it was:
-// REFERRAL_OUTCOME (accepted, declined, waitlisted) with the relations of
-// DeclareCaseRelations. New exports use referral_accepted / referral_declined.
+// REFERRAL_OUTCOME (accepted, declined, waitlisted); only an acceptance
+// declares `programme`. New exports use referral_accepted / referral_declined.
 absl::StatusOr<MappedEvent> MapReferralOutcome(const Row& row, const MapContext& ctx) {
   FieldReader r(row);
   EventBuilder b(ctx, v1::EVENT_KIND_REFERRAL_OUTCOME);
   const ProgrammeRow p = ReadProgrammeRow(r, ctx, &b);
-  DeclareCaseRelations(p, &b);
   const std::string outcome = r.Enum("outcome", {"accepted", "declined", "waitlisted"}, Need::kRequired);
+  if (outcome == "accepted") DeclareProgramme(&b);
   const std::string decline =
       r.Identifier("decline_reason", outcome == "declined" ? Need::kRequired : Need::kOptional);
   if (outcome != "declined" && !decline.empty()) {
@@ -112,7 +111,7 @@ absl::StatusOr<MappedEvent> MapAssessment(const Row& row, const MapContext& ctx)
   FieldReader r(row);
   EventBuilder b(ctx, v1::EVENT_KIND_ASSESSMENT_REPORT);
   const ProgrammeRow p = ReadProgrammeRow(r, ctx, &b);
-  DeclareCaseRelations(p, &b);
+  DeclareProgramme(&b);
   const std::optional<bool> suitable = r.Bool("suitable", Need::kRequired);
   if (std::optional<v1::RiskDetail> risk = ReadRisk(r, Need::kOptional, v1::RISK_TOOL_SARA)) {
     ApplyRisk(*risk, &b);
@@ -138,7 +137,7 @@ absl::StatusOr<MappedEvent> MapSession(const Row& row, const MapContext& ctx) {
   FieldReader r(row);
   EventBuilder b(ctx, v1::EVENT_KIND_SESSION_ATTENDANCE);
   const ProgrammeRow p = ReadProgrammeRow(r, ctx, &b);
-  DeclareCaseRelations(p, &b);
+  DeclareProgramme(&b);
   const std::string ref = r.Text("session_ref", Need::kRequired);
   const std::optional<absl::Time> session_at = r.Time("session_at", Need::kRequired);
   const std::string status =
@@ -168,7 +167,7 @@ absl::StatusOr<MappedEvent> MapEngagement(const Row& row, const MapContext& ctx)
   FieldReader r(row);
   EventBuilder b(ctx, v1::EVENT_KIND_ENGAGEMENT_UPDATE);
   const ProgrammeRow p = ReadProgrammeRow(r, ctx, &b);
-  DeclareCaseRelations(p, &b);
+  DeclareProgramme(&b);
   v1::EngagementUpdate detail;
   detail.set_level(r.Enum("engagement_level", {"good", "partial", "poor"}, Need::kRequired));
   detail.set_notes(r.Text("notes"));
@@ -181,7 +180,7 @@ absl::StatusOr<MappedEvent> MapDisengagement(const Row& row, const MapContext& c
   FieldReader r(row);
   EventBuilder b(ctx, v1::EVENT_KIND_DISENGAGEMENT);
   const ProgrammeRow p = ReadProgrammeRow(r, ctx, &b);
-  DeclareCaseRelations(p, &b);
+  DeclareProgramme(&b);
   v1::Disengagement detail;
   detail.set_reason(r.Text("disengagement_reason", Need::kRequired));
   if (std::optional<absl::Time> last = r.Time("last_contact")) {
@@ -202,7 +201,7 @@ absl::StatusOr<MappedEvent> MapConcern(const Row& row, const MapContext& ctx) {
   FieldReader r(row);
   EventBuilder b(ctx, v1::EVENT_KIND_SAFEGUARDING_CONCERN);
   const ProgrammeRow p = ReadProgrammeRow(r, ctx, &b);
-  DeclareCaseRelations(p, &b);
+  DeclareProgramme(&b);
   ReadOverride(r, &b);
   if (std::optional<v1::RiskDetail> risk =
           ReadRisk(r, Need::kOptional, v1::RISK_TOOL_PROFESSIONAL_JUDGEMENT)) {
@@ -217,7 +216,7 @@ absl::StatusOr<MappedEvent> MapRiskAlert(const Row& row, const MapContext& ctx) 
   FieldReader r(row);
   EventBuilder b(ctx, v1::EVENT_KIND_RISK_ALERT);
   const ProgrammeRow p = ReadProgrammeRow(r, ctx, &b);
-  DeclareCaseRelations(p, &b);
+  DeclareProgramme(&b);
   std::optional<v1::RiskDetail> risk = ReadRisk(r, Need::kRequired, v1::RISK_TOOL_PROFESSIONAL_JUDGEMENT);
   const std::vector<std::string> indicators = r.List("indicators", Need::kRequired);
   ReadOverride(r, &b);

@@ -32,16 +32,14 @@ ProgrammeRow ReadProgrammeRow(FieldReader& r, const MapContext& ctx, EventBuilde
   return row;
 }
 
-// The relations the record types of exports made before issue 12 declare on
-// every event, as they always did (the example policy routes their news by
-// them): `programme` = this agency, and the referrer and partner_support
-// columns. The lifecycle records declare only what the design gives them
-// (docs/adapters.md §perpetrator_programme).
-void DeclareCaseRelations(const ProgrammeRow& p, EventBuilder* b) {
-  b->AddRelation("programme", b->context().agency);
-  if (!p.referrer.empty()) b->AddRelation("referrer", p.referrer);
-  if (!p.partner_support.empty()) b->AddRelation("partner_support", p.partner_support);
-}
+// The relation the record types of exports made before issue 12 declare
+// while he is on the programme: `programme` = this agency. A programme
+// declares nothing else: the referrer is the sender of the referral (the
+// broker records it from the referral itself) and the partner-support
+// service declares itself, so a programme that declared either would be
+// refused by a policy that says who may declare them (docs/policy.md
+// §Relations). The lifecycle records declare `programme` only on acceptance.
+void DeclareProgramme(EventBuilder* b) { b->AddRelation("programme", b->context().agency); }
 
 // Addresses the event to `agency`, the value ReadProgrammeRow read from
 // `column` (required or not); never to this agency itself.

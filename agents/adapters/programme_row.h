@@ -45,12 +45,10 @@ struct ProgrammeRow {
 ProgrammeRow ReadProgrammeRow(FieldReader& r, const MapContext& ctx, EventBuilder* b,
                               const std::string& partner_prefix = "partner");
 
-// The relations the record types of exports made before issue 12 declare on
-// every event, as they always did (the example policy routes their news by
-// them): `programme` = this agency, and the referrer and partner_support
-// columns. The lifecycle records declare only what the design gives them
-// (docs/adapters.md §perpetrator_programme).
-void DeclareCaseRelations(const ProgrammeRow& p, EventBuilder* b);
+// The relation the record types of exports made before issue 12 declare
+// while he is on the programme: `programme` = this agency, nothing else (the
+// referrer and the partner-support service declare themselves).
+void DeclareProgramme(EventBuilder* b);
 
 // Addresses the event to `agency`, the value ReadProgrammeRow read from
 // `column` (required or not); never to this agency itself.

@@ -55,7 +55,7 @@ struct Fixture {
     if (!cli::InitPartnership(o).ok()) std::abort();
     const crypto::PartnershipPaths paths(o.dir);
     directory = std::make_unique<PartnershipDirectory>(*PartnershipDirectory::Load(o.dir));
-    policy = *policy::PolicyHolder::Create(ACCORD_SOURCE_DIR "/deploy/policies/daily-discussion.yaml");
+    policy = *policy::PolicyHolder::Create(ACCORD_SOURCE_DIR "/tests/policies/one-programme.yaml");
     store = *OpenRocksDbStore(root + "/data", *crypto::ReadSigningKey(paths.LogKey()));
     log_key = std::make_unique<crypto::SigningKey>(*crypto::ReadSigningKey(paths.LogKey()));
     police = std::make_unique<crypto::SigningKey>(*crypto::ReadSigningKey(paths.AgencySigningKey("police")));

@@ -8,7 +8,7 @@ namespace accord::policy {
 namespace {
 
 std::shared_ptr<const Policy> Example() {
-  static const auto loaded = LoadPolicyFile(std::string(ACCORD_SOURCE_DIR) + "/deploy/policies/daily-discussion.yaml");
+  static const auto loaded = LoadPolicyFile(std::string(ACCORD_SOURCE_DIR) + "/tests/policies/one-programme.yaml");
   return loaded->policy;
 }
 

@@ -24,6 +24,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "agents/sdk/outbox.h"
+#include "broker/case_book.h"
 #include "cli/partnership.h"
 #include "crypto/hash.h"
 #include "google/protobuf/struct.pb.h"
@@ -44,25 +45,36 @@ std::string JoinSet(const std::set<std::string>& s) { return absl::StrJoin(s, ",
 
 // The case context the broker keeps (broker/exchange.cc Advance): relations
 // declared by earlier events and the lasting facts.
-void Advance(policy::CaseContext* ctx, const v1::EventHeader& h) {
-  for (const v1::CaseRelation& r : h.relations()) {
-    std::vector<std::string>& agencies = ctx->relations[r.relation()];
-    if (std::find(agencies.begin(), agencies.end(), r.agency()) == agencies.end()) {
-      agencies.push_back(r.agency());
-    }
+// What the broker knows of cases and perpetrators, replayed in memory from
+// the accepted headers in broker order through the broker's own case book
+// (broker/case_book.h): relations implied and ended by events, relations
+// that follow a perpetrator into his other cases, his incidents, standing
+// risk. The check below then holds the outboxes to what the policy library
+// decides on that state with every consent given.
+class CaseReplay {
+ public:
+  explicit CaseReplay(const policy::Evaluator& evaluator) : evaluator_(evaluator) {}
+
+  v1::Decision EvaluateAndAdvance(const v1::EventHeader& h, const policy::ConsentLookup& consent) {
+    broker::CaseView view;
+    view.case_ref = h.case_ref();
+    view.case_state = cases_[h.case_ref()];
+    for (const std::string& ref : broker::PerpetratorRefs(h)) view.perpetrators.emplace_back(ref, perpetrators_[ref]);
+    const absl::Time now = absl::Now();
+    v1::Decision d = evaluator_.Evaluate(h, broker::ContextOf(view, now), consent);
+    const absl::Time occurred =
+        h.has_occurred_at() ? std::min(now, absl::FromUnixSeconds(h.occurred_at().seconds())) : now;
+    broker::CaseChanges changes = broker::Advance(std::move(view), h, evaluator_, now, occurred);
+    cases_[h.case_ref()] = std::move(changes.case_state);
+    for (auto& [ref, state] : changes.perpetrators) perpetrators_[ref] = std::move(state);
+    return d;
   }
-  std::set<v1::Flag> facts(ctx->facts.begin(), ctx->facts.end());
-  for (int f : h.flags()) {
-    if (f == v1::FLAG_CASE_LISTED_AT_MARAC || f == v1::FLAG_SUBJECT_UNDER_SUPERVISION) {
-      facts.insert(static_cast<v1::Flag>(f));
-    }
-  }
-  if (h.kind() == v1::EVENT_KIND_MARAC_LISTING) facts.insert(v1::FLAG_CASE_LISTED_AT_MARAC);
-  if (h.kind() == v1::EVENT_KIND_SUPERVISION_UPDATE || h.kind() == v1::EVENT_KIND_CUSTODY_RELEASE) {
-    facts.insert(v1::FLAG_SUBJECT_UNDER_SUPERVISION);
-  }
-  ctx->facts.assign(facts.begin(), facts.end());
-}
+
+ private:
+  const policy::Evaluator& evaluator_;
+  std::map<std::string, broker::CaseState> cases_;
+  std::map<std::string, broker::PerpetratorState> perpetrators_;
+};
 
 std::string Tail(const std::string& text, size_t n) {
   return text.size() <= n ? text : "...\n" + text.substr(text.size() - n);
@@ -72,15 +84,19 @@ std::string Tail(const std::string& text, size_t n) {
 
 const std::vector<std::string>& AdapterAgencies() {
   static const auto* kAgencies = new std::vector<std::string>{
-      "police", "probation", "childrens_services", "victim_services", "perpetrator_programme"};
+      "police", "probation", "childrens_services", "victim_services", "marac_coordinator", "up2u", "drive"};
   return *kAgencies;
 }
 
 const std::vector<std::string>& AllAgencies() {
   static const auto* kAgencies = new std::vector<std::string>{
-      "police", "probation", "childrens_services", "victim_services", "perpetrator_programme",
-      "marac_coordinator", "auditor"};
+      "police", "probation", "childrens_services", "victim_services", "marac_coordinator", "up2u", "drive",
+      "auditor"};
   return *kAgencies;
+}
+
+std::string ProfileOf(const std::string& agency) {
+  return agency == "up2u" || agency == "drive" ? "perpetrator_programme" : agency;
 }
 
 // ---- processes ------------------------------------------------------------------
@@ -194,6 +210,7 @@ absl::StatusOr<std::map<std::string, OutboxEvent>> ReadOutbox(const std::string&
   if (!fs::exists(dir, ec)) return out;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     if (!entry.is_regular_file() || entry.path().extension() != ".json") continue;
+    if (absl::StartsWith(entry.path().filename().string(), "notice-")) continue;  // NoticesOf
     absl::StatusOr<OutboxEvent> e = ParseOutboxFile(entry.path().string());
     if (!e.ok()) return e.status();
     if (out.count(e->event_id) > 0) {
@@ -330,11 +347,18 @@ std::vector<ScenarioStep> LoadScenario(const std::string& dir) {
 
 void E2eTest::SetUp() {
   ASSERT_TRUE(crypto::InitSodium().ok());
+  shift_days_ = static_cast<int>(absl::ToInt64Seconds(absl::Now() - absl::FromCivil(absl::CivilDay(2025, 11, 15),
+                                                                                    absl::UTCTimeZone())) /
+                                 86400);
   fs::create_directories(Path("logs"));
   cli::PartnershipOptions o;
   o.dir = Partnership();
   o.partnership_id = "cardiff-daily-discussion";
-  absl::StatusOr<std::vector<cli::AgencySpec>> agencies = cli::ParseAgencies(absl::StrJoin(AllAgencies(), ","));
+  std::vector<std::string> specs;
+  for (const std::string& a : AllAgencies()) {
+    specs.push_back(ProfileOf(a) == a ? a : absl::StrCat(a, ":", ProfileOf(a)));  // up2u:perpetrator_programme
+  }
+  absl::StatusOr<std::vector<cli::AgencySpec>> agencies = cli::ParseAgencies(absl::StrJoin(specs, ","));
   ASSERT_TRUE(agencies.ok()) << agencies.status();
   o.agencies = *agencies;
   absl::Status s = cli::InitPartnership(o);
@@ -344,7 +368,7 @@ void E2eTest::SetUp() {
   for (const std::string& a : AdapterAgencies()) {
     fs::create_directories(AgentDir(a));
     WriteFile(AgentDir(a) + "/agent.yaml",
-              absl::StrCat("agency: ", a, "\nprofile: ", a, "\npartnership: ", Partnership(),
+              absl::StrCat("agency: ", a, "\nprofile: ", ProfileOf(a), "\npartnership: ", Partnership(),
                            "\nbroker: ", address_, "\ninbox: inbox\noutbox: outbox\ndata: data\n"
                            "poll_interval_ms: 200\n"));
     fs::create_directories(Inbox(a));
@@ -417,9 +441,29 @@ void E2eTest::DropExports(const std::string& agency, const std::vector<std::stri
   for (const std::string& f : files) {
     const std::string name = fs::path(f).filename().string();
     const std::string part = absl::StrCat(Inbox(agency), "/.", name, ".part");
-    fs::copy_file(f, part, fs::copy_options::overwrite_existing);
+    const RunResult moved = RunProgram({"/bin/bash", "-c", "exec \"$0\" \"$1\" < \"$2\" > \"$3\"",
+                                        ACCORD_SOURCE_DIR "/deploy/demo/shift-dates", absl::StrCat(shift_days_), f,
+                                        part},
+                                       "", absl::Seconds(30));
+    ASSERT_EQ(moved.exit_code, 0) << "shift-dates " << f << ":\n" << moved.output;
     fs::rename(part, absl::StrCat(Inbox(agency), "/", name));
   }
+}
+
+std::map<std::string, std::string> E2eTest::NoticesOf(const std::string& agency) const {
+  std::map<std::string, std::string> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(Outbox(agency), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!absl::StartsWith(name, "notice-") || entry.path().extension() != ".json") continue;
+    const std::string text = ReadFile(entry.path().string());
+    std::string kind = "?";
+    if (const size_t at = text.find("EVENT_KIND_"); at != std::string::npos) {
+      kind = text.substr(at, text.find('"', at) - at);
+    }
+    out[name] = kind;
+  }
+  return out;
 }
 
 RunResult E2eTest::RunAgentOnce(const std::string& agency, const std::vector<std::string>& extra) {
@@ -540,9 +584,10 @@ void E2eTest::CheckForbiddenNeverReceived() {
     }
   }
   // What the issue asks for, so that a change of the policy file is noticed.
-  for (const char* s : {"victim_contact", "children", "health"}) {
-    EXPECT_EQ(forbidden["perpetrator_programme"].count(s), 1u) << "the policy no longer forbids " << s
-                                                                << " to the perpetrator programme";
+  for (const char* programme : {"up2u", "drive"}) {
+    for (const char* s : {"victim_contact", "children", "health", "health@victim"}) {
+      EXPECT_EQ(forbidden[programme].count(s), 1u) << "the policy no longer forbids " << s << " to " << programme;
+    }
   }
   EXPECT_EQ(forbidden["probation"].count("victim_contact"), 1u);
   for (const std::string& a : AdapterAgencies()) {
@@ -657,14 +702,9 @@ void E2eTest::CheckOpenedWithinPolicy() {
   const policy::ConsentLookup all_given = [](const std::string&, const std::string&) {
     return v1::CONSENT_STATE_GIVEN;
   };
-  std::map<std::string, policy::CaseContext> cases;
+  CaseReplay replay(*evaluator);
   std::map<std::string, v1::Decision> decisions;
-  for (const auto& [seq, id] : order) {
-    const v1::EventHeader& h = headers[id];
-    policy::CaseContext& ctx = cases[h.case_ref()];
-    decisions[id] = evaluator->Evaluate(h, ctx, all_given);
-    Advance(&ctx, h);
-  }
+  for (const auto& [seq, id] : order) decisions[id] = replay.EvaluateAndAdvance(headers[id], all_given);
   for (const std::string& agency : AdapterAgencies()) {
     for (const auto& [id, e] : OutboxOf(agency)) {
       auto h = headers.find(id);

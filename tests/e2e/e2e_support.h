@@ -22,9 +22,13 @@
 
 namespace accord::e2e {
 
-// The five agencies that run an adapter, and the two that do not.
+// The seven agencies that run an adapter (in the order the tests run them:
+// a referral's sender before the programme that answers it), and all eight
+// of the example partnership (deploy/policies/cardiff-and-vale.yaml).
 const std::vector<std::string>& AdapterAgencies();
 const std::vector<std::string>& AllAgencies();
+// The adapter profile an agency runs: `perpetrator_programme` for up2u and drive.
+std::string ProfileOf(const std::string& agency);
 
 // ---- processes ---------------------------------------------------------------
 
@@ -117,14 +121,16 @@ std::vector<ScenarioStep> LoadScenario(const std::string& dir);
 
 // ---- the partnership -----------------------------------------------------------
 
-// A partnership of the seven agencies, the broker (daily-discussion policy and
-// meeting) and one accord-agent workspace per adapter agency, all under a
-// fresh temporary directory.
+// A partnership of the eight agencies, the broker (the example policy and the
+// daily-discussion meeting) and one accord-agent workspace per adapter
+// agency, all under a fresh temporary directory. Exports are dropped with
+// their dates moved as deploy/demo.sh moves them (deploy/demo/shift-dates),
+// so that the story ends two weeks before today.
 class E2eTest : public ::testing::Test {
  protected:
   static std::string AgentBinary() { return ACCORD_BINARY_DIR "/agents/agent/accord-agent"; }
   static std::string AccordBinary() { return ACCORD_BINARY_DIR "/cli/accord"; }
-  static std::string PolicyPath() { return ACCORD_SOURCE_DIR "/deploy/policies/daily-discussion.yaml"; }
+  static std::string PolicyPath() { return ACCORD_SOURCE_DIR "/deploy/policies/cardiff-and-vale.yaml"; }
   static std::string ScenarioDir() { return ACCORD_SOURCE_DIR "/deploy/demo/scenario"; }
 
   void SetUp() override;
@@ -145,8 +151,12 @@ class E2eTest : public ::testing::Test {
   void StopBroker();
   const std::string& address() const { return address_; }
 
-  // Copies exports into an agency's inbox (as a hidden .part, then renamed).
+  // Copies exports into an agency's inbox (as a hidden .part, then renamed),
+  // their dates moved by shift_days_ through deploy/demo/shift-dates.
   void DropExports(const std::string& agency, const std::vector<std::string>& files);
+  // Broker notices in an agency's outbox (notice-*.json): notice kind name
+  // (e.g. "EVENT_KIND_SERIAL_PATTERN") per notice id.
+  std::map<std::string, std::string> NoticesOf(const std::string& agency) const;
   // `accord-agent --config ... --once --idle-ms 700` plus `extra`.
   RunResult RunAgentOnce(const std::string& agency, const std::vector<std::string>& extra = {});
   // Drops each agency's files of the step and runs those agents once.
@@ -198,6 +208,7 @@ class E2eTest : public ::testing::Test {
   std::unique_ptr<testing::BrokerProcess> broker_;
   std::string address_;
   int agent_runs_ = 0;
+  int shift_days_ = 0;  // days from 2025-11-15 (the story's "today") to today
   // event id -> audit records (routed, notified, override_used, event_received).
   std::map<std::string, std::vector<v1::AuditRecord>> audit_cache_;
 };

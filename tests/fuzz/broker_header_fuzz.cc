@@ -58,7 +58,7 @@ struct Broker {
     if (absl::Status s = cli::InitPartnership(o); !s.ok()) Fail(s.ToString());
     const crypto::PartnershipPaths paths(o.dir);
     directory = std::make_unique<broker::PartnershipDirectory>(*broker::PartnershipDirectory::Load(o.dir));
-    policy = *policy::PolicyHolder::Create(ACCORD_SOURCE_DIR "/deploy/policies/daily-discussion.yaml");
+    policy = *policy::PolicyHolder::Create(ACCORD_SOURCE_DIR "/tests/policies/one-programme.yaml");
     store = *broker::OpenRocksDbStore(ScratchPath("data"), *crypto::ReadSigningKey(paths.LogKey()));
     log_key = std::make_unique<crypto::SigningKey>(*crypto::ReadSigningKey(paths.LogKey()));
     police = std::make_unique<crypto::SigningKey>(*crypto::ReadSigningKey(paths.AgencySigningKey("police")));

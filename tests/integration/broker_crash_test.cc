@@ -187,7 +187,7 @@ TEST_F(BrokerTest, AnInvalidPolicyReloadLeavesTheOldPolicyActive) {
   };
   EXPECT_EQ(reload("police").error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(reload("marac_coordinator").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  std::filesystem::copy_file(ACCORD_SOURCE_DIR "/deploy/policies/daily-discussion.yaml", PolicyPath(),
+  std::filesystem::copy_file(ACCORD_SOURCE_DIR "/tests/policies/one-programme.yaml", PolicyPath(),
                              std::filesystem::copy_options::overwrite_existing);
   EXPECT_TRUE(reload("marac_coordinator").ok());
   EXPECT_EQ(plan_version(), before) << "same file, same canonical hash";

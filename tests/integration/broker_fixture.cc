@@ -223,7 +223,7 @@ void BrokerTest::SetUp() {
   ASSERT_TRUE(cli::InitPartnership(o).ok());
   // A copy, so that tests may change it and reload.
   if (policy_text_.empty()) {
-    std::filesystem::copy_file(ACCORD_SOURCE_DIR "/deploy/policies/daily-discussion.yaml", PolicyPath());
+    std::filesystem::copy_file(ACCORD_SOURCE_DIR "/tests/policies/one-programme.yaml", PolicyPath());
   } else {
     std::ofstream(PolicyPath()) << policy_text_;
   }

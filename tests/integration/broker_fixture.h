@@ -139,7 +139,7 @@ class BrokerTest : public ::testing::Test {
   std::string extra_limits_;  // lines under `limits:` ("  key: value\n"), likewise
   ProcessOptions process_options_;  // set by tests before SetUp's start
   // Set by tests before SetUp: the partnership's agencies, and the policy
-  // text (empty: deploy/policies/daily-discussion.yaml).
+  // text (empty: tests/policies/one-programme.yaml).
   std::vector<std::string> agencies_ = DefaultAgencies();
   std::string policy_text_;
 };

@@ -42,7 +42,7 @@ TEST_F(BrokerMeetingTest, PackHoldsWhatPolicyAllowsEachMemberInPriorityOrder) {
   for (const TestEvent& e : events) ASSERT_TRUE(Publish("police", e).ok()) << e.id;
 
   absl::StatusOr<std::unique_ptr<policy::PolicyHolder>> policy =
-      policy::PolicyHolder::Create(ACCORD_SOURCE_DIR "/deploy/policies/daily-discussion.yaml");
+      policy::PolicyHolder::Create(ACCORD_SOURCE_DIR "/tests/policies/one-programme.yaml");
   ASSERT_TRUE(policy.ok());
   const std::vector<std::string> members = {"police", "probation", "victim_services", "childrens_services",
                                             "marac_coordinator"};

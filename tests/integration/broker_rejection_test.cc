@@ -265,7 +265,7 @@ TEST_F(BrokerRejectionTest, BadConfigurationsRefuseToStart) {
     std::ofstream(path) << "listen: 127.0.0.1:0\n"
                         << "data: " << tmp_.Path(name + "-data") << "\n"
                         << "partnership: " << Partnership() << "\n"
-                        << "policy: " ACCORD_SOURCE_DIR "/deploy/policies/daily-discussion.yaml\n"
+                        << "policy: " ACCORD_SOURCE_DIR "/tests/policies/one-programme.yaml\n"
                         << extra;
     return BrokerProcess::Start(path, tmp_.Path(name + ".log"));
   };

@@ -18,7 +18,7 @@ namespace {
 
 // The example policy with its forbid rules moved under a second `rules:` key.
 std::string PolicyWithSecondRulesKey() {
-  std::string text = ReadAll(ACCORD_SOURCE_DIR "/deploy/policies/daily-discussion.yaml");
+  std::string text = ReadAll(ACCORD_SOURCE_DIR "/tests/policies/one-programme.yaml");
   const std::size_t forbids = text.find("  # --- What must never happen");
   EXPECT_NE(forbids, std::string::npos);
   text.insert(forbids, "rules:\n");
@@ -109,7 +109,7 @@ TEST_F(BrokerYamlTest, TheBrokerRefusesToStartWithAPolicyWithDuplicateKeys) {
 }
 
 TEST_F(BrokerYamlTest, TheBrokerRefusesToStartWithDuplicateKeysOrIntegersThatDoNotFit) {
-  const std::string policy = ACCORD_SOURCE_DIR "/deploy/policies/daily-discussion.yaml";
+  const std::string policy = ACCORD_SOURCE_DIR "/tests/policies/one-programme.yaml";
   absl::StatusOr<std::unique_ptr<BrokerProcess>> admins =
       StartWith("admins", policy, "admin_agencies: [marac_coordinator]\nadmin_agencies: [perpetrator_programme]\n");
   ASSERT_FALSE(admins.ok());

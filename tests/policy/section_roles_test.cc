@@ -174,7 +174,7 @@ rules:
 }
 
 TEST(ExamplePolicySectionRolesTest, TheProgrammeGetsNoHealthOfAnyone) {
-  auto loaded = LoadPolicyFile(std::string(ACCORD_SOURCE_DIR) + "/deploy/policies/daily-discussion.yaml");
+  auto loaded = LoadPolicyFile(std::string(ACCORD_SOURCE_DIR) + "/tests/policies/one-programme.yaml");
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   v1::EventHeader h;
   h.set_sender("childrens_services");

@@ -77,10 +77,14 @@ TEST(ChildrensServicesMapperTest, ChildProtectionDeclaresTheLeadProfessionalAndC
   MapResult result = MapSample("childrens_services", "cp-status.csv");
   const MappedEvent* e = FindRecord(result, "childrens_services", "CS-CP-30117-3");
   ASSERT_NE(e, nullptr);
-  ASSERT_EQ(e->header.relations_size(), 1);
+  // The perpetrator is named: children's services also work with his children.
+  ASSERT_EQ(e->header.relations_size(), 2);
   EXPECT_EQ(e->header.relations(0).relation(), "lead_professional");
   EXPECT_EQ(e->header.relations(0).agency(), "childrens_services");
   EXPECT_FALSE(e->header.relations(0).ended());
+  EXPECT_EQ(e->header.relations(1).relation(), "child_protection");
+  EXPECT_EQ(e->header.relations(1).agency(), "childrens_services");
+  EXPECT_FALSE(e->header.relations(1).ended());
   MapResult closed = MapText("childrens_services", "childrens_services", "cp-closed.csv",
                              "record_id,record_type,occurred_at,social_worker_id,child_family_name,child_given_name,"
                              "child_dob,victim_family_name,victim_given_name,victim_dob,cp_from_status,cp_to_status\n"
@@ -89,9 +93,24 @@ TEST(ChildrensServicesMapperTest, ChildProtectionDeclaresTheLeadProfessionalAndC
   for (const Rejection& j : closed.rejects) ADD_FAILURE() << j.line << ": " << j.reason;
   ASSERT_EQ(closed.events.size(), 1u);
   const MappedEvent* ended = &closed.events[0];
+  // No perpetrator named: only the lead professional, ended.
   ASSERT_EQ(ended->header.relations_size(), 1);
   EXPECT_EQ(ended->header.relations(0).relation(), "lead_professional");
   EXPECT_TRUE(ended->header.relations(0).ended());
+  MapResult closed_with_him =
+      MapText("childrens_services", "childrens_services", "cp-closed.csv",
+              "record_id,record_type,occurred_at,social_worker_id,child_family_name,child_given_name,"
+              "child_dob,victim_family_name,victim_given_name,victim_dob,perpetrator_family_name,"
+              "perpetrator_given_name,perpetrator_dob,cp_from_status,cp_to_status\n"
+              "CS-CP-2,cp_status,2025-09-01T10:00:00Z,SW-0419,Price,Ffion,2015-09-03,Morgan,Carys,"
+              "1991-03-14,Price,Daniel,1988-07-22,cp_plan,closed\n");
+  for (const Rejection& j : closed_with_him.rejects) ADD_FAILURE() << j.line << ": " << j.reason;
+  ASSERT_EQ(closed_with_him.events.size(), 1u);
+  const v1::EventHeader& both = closed_with_him.events[0].header;
+  ASSERT_EQ(both.relations_size(), 2);
+  EXPECT_EQ(both.relations(1).relation(), "child_protection");
+  EXPECT_TRUE(both.relations(0).ended());
+  EXPECT_TRUE(both.relations(1).ended());
 }
 
 TEST(ChildrensServicesMapperTest, ReferralsNameTheirDestinationAndWhomTheyAreAbout) {

@@ -57,6 +57,7 @@ TEST(MaracCoordinatorMapperTest, ListingCarriesThresholdRepeatAndTheDriveCandida
   EXPECT_EQ(detail.threshold(), "visible_high_risk");
   EXPECT_EQ(detail.dash_score(), 18);
   EXPECT_FALSE(detail.repeat());
+  EXPECT_FALSE(HasFlag(*e, v1::FLAG_REPEAT_MARAC));
   EXPECT_TRUE(detail.drive_candidate());
   EXPECT_THAT(detail.reasons(), ElementsAre("Strangulation", "Separation", "Children in the household"));
   auto summary = Section<v1::Summary>(*e, "summary");
@@ -71,6 +72,8 @@ TEST(MaracCoordinatorMapperTest, ListingCarriesThresholdRepeatAndTheDriveCandida
   auto repeat_detail = Section<v1::MaracListing>(*repeat, "detail");
   EXPECT_EQ(repeat_detail.threshold(), "professional_judgement");
   EXPECT_TRUE(repeat_detail.repeat());
+  EXPECT_TRUE(HasFlag(*repeat, v1::FLAG_REPEAT_MARAC));  // in the header, for rules and agendas
+  EXPECT_TRUE(HasFlag(*repeat, v1::FLAG_CASE_LISTED_AT_MARAC));
   EXPECT_FALSE(repeat->header.has_destination());  // not a candidate: addressed to nobody in particular
   EXPECT_EQ(Section<v1::Summary>(*repeat, "summary").headline(),
             "MARAC listing MARAC-CDF-250313 on 2025-03-13: professional judgement; repeat");

@@ -54,7 +54,7 @@ TEST(ProbationMapperTest, ReferralDeclaresProbationTheReferrer) {
   EXPECT_EQ(e->header.relations(0).relation(), "referrer");
   EXPECT_EQ(e->header.relations(0).agency(), "probation");
   // Addressed in the header: the agency and the service within it, about him.
-  EXPECT_EQ(e->header.destination().agency(), "perpetrator_programme");
+  EXPECT_EQ(e->header.destination().agency(), "up2u");
   EXPECT_EQ(e->header.destination().service(), "Up2U");
   EXPECT_EQ(e->header.about(), v1::SUBJECT_ROLE_PERPETRATOR);
   auto referral = Section<v1::Referral>(*e, "detail");
