@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
+#include "broker/batch_view.h"
 #include "broker/case_book.h"
 #include "broker/header_checks.h"
 #include "broker/notices.h"
@@ -20,6 +22,22 @@ struct Exchange::Checked {
   v1::Envelope envelope;
   v1::EventHeader header;
   std::string sha256;
+};
+
+struct Exchange::Pending {
+  std::string caller;
+  const char* call = "publish";  // or "record_consent": the refusal record's call
+  std::string header_bytes;      // what the refusal record describes
+  absl::StatusOr<Checked> checked = absl::UnknownError("not verified");
+  size_t bytes = 0;              // counted by BatchBounds::max_bytes
+  ReceiptCallback done;
+};
+
+struct Exchange::Ordered {
+  // A retry of an event already stored: its original receipt, nothing to write.
+  std::optional<v1::Receipt> duplicate;
+  Mutation mutation;
+  std::vector<std::string> recipients;  // to wake once the batch is durable
 };
 
 namespace {
@@ -117,10 +135,15 @@ absl::Status CheckConsentAuthority(const policy::Evaluator& evaluator, const v1:
 
 }  // namespace
 
-Exchange::Exchange(BrokerContext ctx)
+Exchange::Exchange(BrokerContext ctx, BatchBounds batches)
     : ctx_(std::move(ctx)),
       refusals_(ctx_.store, ctx_.policy, ctx_.log, ctx_.now,
-                RefusalLimits{ctx_.limits.refusal_audit_burst, ctx_.limits.refusal_audit_per_minute}) {}
+                RefusalLimits{ctx_.limits.refusal_audit_burst, ctx_.limits.refusal_audit_per_minute}),
+      writer_(std::make_unique<WriterQueue<Pending>>(
+          batches, [](const Pending& p) { return p.bytes; },
+          [this](std::vector<std::unique_ptr<Pending>> batch) { return CommitBatch(std::move(batch)); })) {}
+
+Exchange::~Exchange() { writer_.reset(); }
 
 absl::StatusOr<v1::SharePlan> Exchange::Plan(const std::string& caller, const std::string& header_bytes) {
   if (header_bytes.size() > ctx_.limits.max_header_bytes) {
@@ -132,7 +155,7 @@ absl::StatusOr<v1::SharePlan> Exchange::Plan(const std::string& caller, const st
   if (absl::Status s = CheckHeader(h, caller, ctx_.limits); !s.ok()) return s;
   std::shared_ptr<const policy::Evaluator> evaluator = ctx_.policy->Current();
   if (absl::Status s = CheckConsentAuthority(*evaluator, h); !s.ok()) return s;
-  if (absl::Status s = CheckAddressing(h); !s.ok()) return s;
+  if (absl::Status s = CheckAddressing(*ctx_.store, h); !s.ok()) return s;
   if (absl::Status s = CheckRelations(*evaluator, h); !s.ok()) return s;
   absl::StatusOr<CaseView> view = LoadCaseView(*ctx_.store, h.case_ref(), PerpetratorRefs(h));
   if (!view.ok()) return view.status();
@@ -231,7 +254,7 @@ absl::StatusOr<Exchange::Checked> Exchange::Verify(const std::string& caller,
   return c;
 }
 
-absl::Status Exchange::CheckAddressing(const v1::EventHeader& h) const {
+absl::Status Exchange::CheckAddressing(const Store& store, const v1::EventHeader& h) const {
   if (h.has_destination() && !ctx_.directory->Knows(h.destination().agency())) {
     return absl::InvalidArgumentError(absl::StrCat("destination ", Quoted(h.destination().agency()),
                                                    " is not an agency of this partnership"));
@@ -247,7 +270,7 @@ absl::Status Exchange::CheckAddressing(const v1::EventHeader& h) const {
     }
     return absl::OkStatus();
   }
-  absl::StatusOr<std::optional<StoredEvent>> original = ctx_.store->FindEvent(h.in_reply_to());
+  absl::StatusOr<std::optional<StoredEvent>> original = store.FindEvent(h.in_reply_to());
   if (!original.ok()) return original.status();
   if (!original->has_value()) {
     return absl::FailedPreconditionError(absl::StrCat("in_reply_to ", Quoted(h.in_reply_to()),
@@ -306,16 +329,36 @@ absl::StatusOr<v1::SharePlan> Exchange::PlanShare(const std::string& caller, con
   return plan;
 }
 
+void Exchange::PublishAsync(const std::string& caller, const v1::Envelope& envelope, ReceiptCallback done) {
+  VerifyAndQueue(caller, envelope, /*consent_call=*/false, std::move(done));
+}
+
+void Exchange::RecordConsentAsync(const std::string& caller, const v1::Envelope& envelope,
+                                  ReceiptCallback done) {
+  VerifyAndQueue(caller, envelope, /*consent_call=*/true, std::move(done));
+}
+
+namespace {
+
+absl::StatusOr<v1::Receipt> Await(const std::function<void(Exchange::ReceiptCallback)>& start) {
+  absl::Notification done;
+  absl::StatusOr<v1::Receipt> out;
+  start([&](absl::StatusOr<v1::Receipt> r) {
+    out = std::move(r);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return out;
+}
+
+}  // namespace
+
 absl::StatusOr<v1::Receipt> Exchange::Publish(const std::string& caller, const v1::Envelope& envelope) {
-  absl::StatusOr<v1::Receipt> receipt = VerifyAndPublish(caller, envelope, /*consent_call=*/false);
-  if (!receipt.ok()) return Refused(caller, "publish", envelope.header(), receipt.status());
-  return receipt;
+  return Await([&](ReceiptCallback done) { PublishAsync(caller, envelope, std::move(done)); });
 }
 
 absl::StatusOr<v1::Receipt> Exchange::RecordConsent(const std::string& caller, const v1::Envelope& envelope) {
-  absl::StatusOr<v1::Receipt> receipt = VerifyAndPublish(caller, envelope, /*consent_call=*/true);
-  if (!receipt.ok()) return Refused(caller, "record_consent", envelope.header(), receipt.status());
-  return receipt;
+  return Await([&](ReceiptCallback done) { RecordConsentAsync(caller, envelope, std::move(done)); });
 }
 
 absl::StatusOr<v1::ConsentStatus> Exchange::GetConsent(const std::string& caller,
@@ -341,22 +384,106 @@ absl::StatusOr<v1::AckResponse> Exchange::Ack(const std::string& caller, uint64_
   return resp;
 }
 
-absl::StatusOr<v1::Receipt> Exchange::VerifyAndPublish(const std::string& caller, const v1::Envelope& envelope,
-                                                       bool consent_call) {
-  absl::StatusOr<Checked> checked = Verify(caller, envelope);
-  if (!checked.ok()) return checked.status();
-  if (consent_call && checked->header.kind() != v1::EVENT_KIND_CONSENT_RECORDED) {
-    return absl::InvalidArgumentError("RecordConsent takes a CONSENT_RECORDED event; use Publish for others");
+void Exchange::VerifyAndQueue(const std::string& caller, const v1::Envelope& envelope, bool consent_call,
+                              ReceiptCallback done) {
+  auto p = std::make_unique<Pending>();
+  p->caller = caller;
+  p->call = consent_call ? "record_consent" : "publish";
+  p->header_bytes = envelope.header();
+  p->checked = Verify(caller, envelope);
+  if (p->checked.ok() && consent_call && p->checked->header.kind() != v1::EVENT_KIND_CONSENT_RECORDED) {
+    p->checked = absl::InvalidArgumentError("RecordConsent takes a CONSENT_RECORDED event; use Publish for others");
   }
-  return PublishChecked(caller, *std::move(checked));
+  // A refused publish goes through the queue too: its refusal record is then
+  // written by the writer thread, never by the caller's.
+  p->bytes = p->checked.ok() ? p->checked->envelope.ByteSizeLong() : 0;
+  p->done = std::move(done);
+  writer_->Push(std::move(p));
 }
 
-absl::StatusOr<v1::Receipt> Exchange::PublishChecked(const std::string& caller, Checked c) {
+std::vector<std::unique_ptr<Exchange::Pending>> Exchange::CommitBatch(std::vector<std::unique_ptr<Pending>> batch) {
+  struct Slot {
+    absl::StatusOr<v1::Receipt> result = absl::InternalError("publish not ordered");
+    bool in_batch = false;             // its mutation is part of the write
+    v1::Receipt receipt;               // filled by its finalize
+    std::vector<std::string> recipients;
+    uint64_t sequence = 0;
+    uint64_t audit_leaf = 0;
+  };
+  std::vector<Slot> slots(batch.size());
+  std::vector<std::unique_ptr<Pending>> again;
+  {
+    absl::MutexLock lock(&publish_mu_);
+    BatchView view(ctx_.store);
+    std::vector<Mutation> mutations;
+    std::vector<size_t> owners;  // the slot of each mutation
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Pending& p = *batch[i];
+      if (!p.checked.ok()) {
+        slots[i].result = p.checked.status();
+        continue;
+      }
+      const v1::EventHeader& h = p.checked->header;
+      if (view.Holds(h.event_id()) || (!h.in_reply_to().empty() && view.Holds(h.in_reply_to()))) {
+        again.push_back(std::move(batch[i]));
+        continue;
+      }
+      absl::StatusOr<Ordered> o = Order(p.caller, *p.checked, view, &slots[i].receipt);
+      if (!o.ok()) {
+        slots[i].result = o.status();
+      } else if (o->duplicate.has_value()) {
+        slots[i].result = *std::move(o->duplicate);
+      } else {
+        view.Add(o->mutation);
+        slots[i].in_batch = true;
+        slots[i].recipients = std::move(o->recipients);
+        mutations.push_back(std::move(o->mutation));
+        owners.push_back(i);
+      }
+    }
+    if (!mutations.empty()) {
+      absl::StatusOr<std::vector<Assigned>> assigned = ctx_.store->ApplyBatch(std::move(mutations), ctx_.now());
+      for (size_t k = 0; k < owners.size(); ++k) {
+        Slot& slot = slots[owners[k]];
+        if (!assigned.ok()) {
+          slot.result = assigned.status();
+          continue;
+        }
+        slot.result = slot.receipt;
+        slot.sequence = (*assigned)[k].event_sequence;
+        slot.audit_leaf = (*assigned)[k].first_audit_index;
+      }
+    }
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i] == nullptr) continue;  // waits for the next batch
+    Pending& p = *batch[i];
+    Slot& slot = slots[i];
+    const std::string event_id = p.checked.ok() ? p.checked->header.event_id() : std::string();
+    if (slot.in_batch && !slot.result.ok()) {
+      ctx_.log->Error("publish not stored", {{"event", event_id}, {"error", slot.result.status().ToString()}});
+    } else if (slot.in_batch) {
+      ctx_.log->Info("event accepted", {{"agency", p.caller},
+                                         {"event", event_id},
+                                         {"kind", v1::EventKind_Name(p.checked->header.kind())},
+                                         {"sequence", absl::StrCat(slot.sequence)},
+                                         {"recipients", absl::StrJoin(slot.recipients, ",")},
+                                         {"audit_leaf", absl::StrCat(slot.audit_leaf)}});
+      for (const std::string& r : slot.recipients) ctx_.notifier->Notify(r);
+    }
+    if (!slot.result.ok()) slot.result = Refused(p.caller, p.call, p.header_bytes, slot.result.status());
+    p.done(std::move(slot.result));
+  }
+  return again;
+}
+
+absl::StatusOr<Exchange::Ordered> Exchange::Order(const std::string& caller, const Checked& c, const Store& view,
+                                                  v1::Receipt* receipt) {
   const v1::EventHeader& h = c.header;
-  absl::MutexLock lock(&publish_mu_);
+  Ordered out;
   // Idempotency first: a retry of an accepted event must get its receipt even
   // if the policy changed since.
-  absl::StatusOr<std::optional<StoredEvent>> existing = ctx_.store->FindEvent(h.event_id());
+  absl::StatusOr<std::optional<StoredEvent>> existing = view.FindEvent(h.event_id());
   if (!existing.ok()) return existing.status();
   if (existing->has_value()) {
     const StoredEvent& old = **existing;
@@ -367,25 +494,25 @@ absl::StatusOr<v1::Receipt> Exchange::PublishChecked(const std::string& caller, 
     v1::ReceiptBody body;
     body.ParseFromString(old.receipt().body());
     body.set_duplicate(true);
-    return SignReceipt(body);
+    out.duplicate = SignReceipt(body);
+    return out;
   }
   std::shared_ptr<const policy::Evaluator> evaluator = ctx_.policy->Current();
   const std::string& policy_hash = evaluator->policy().version();
   if (absl::Status s = CheckConsentAuthority(*evaluator, h); !s.ok()) return s;
-  if (absl::Status s = CheckAddressing(h); !s.ok()) return s;
+  if (absl::Status s = CheckAddressing(view, h); !s.ok()) return s;
   if (h.policy_version() != policy_hash) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the policy changed since the plan (sealed for '", h.policy_version().substr(0, 16),
         "', active '", policy_hash.substr(0, 16), "'): plan and seal again"));
   }
   if (absl::Status s = CheckRelations(*evaluator, h); !s.ok()) return s;
-  absl::StatusOr<CaseView> view = LoadCaseView(*ctx_.store, h.case_ref(), PerpetratorRefs(h));
-  if (!view.ok()) return view.status();
-  Store* store = ctx_.store;
+  absl::StatusOr<CaseView> case_view = LoadCaseView(view, h.case_ref(), PerpetratorRefs(h));
+  if (!case_view.ok()) return case_view.status();
   const absl::Time now = ctx_.now();
   const v1::Decision decision =
-      evaluator->Evaluate(h, ContextOf(*view, now), [store](const std::string& s, const std::string& p) {
-        absl::StatusOr<std::optional<v1::ConsentStatus>> cs = store->GetConsent(s, p);
+      evaluator->Evaluate(h, ContextOf(*case_view, now), [&view](const std::string& s, const std::string& p) {
+        absl::StatusOr<std::optional<v1::ConsentStatus>> cs = view.GetConsent(s, p);
         return (cs.ok() && cs->has_value()) ? (*cs)->state() : v1::CONSENT_STATE_UNSPECIFIED;
       });
   std::map<std::string, const v1::RecipientDecision*> by_recipient;
@@ -406,7 +533,7 @@ absl::StatusOr<v1::Receipt> Exchange::PublishChecked(const std::string& caller, 
     wrapped[w.recipient()].insert(w.section());
   }
 
-  Mutation m;
+  Mutation& m = out.mutation;
   std::vector<v1::AuditRecord> records;
   {
     v1::AuditRecord r = EventRecord(v1::AUDIT_ACTION_EVENT_RECEIVED, caller, h, policy_hash);
@@ -497,7 +624,7 @@ absl::StatusOr<v1::Receipt> Exchange::PublishChecked(const std::string& caller, 
   // What the broker knows of the case and its perpetrators changes with the
   // event, in the same batch; a pattern seen for the first time is told now.
   const absl::Time occurred = h.has_occurred_at() ? std::min(now, FromProto(h.occurred_at())) : now;
-  CaseChanges changes = Advance(*std::move(view), h, *evaluator, now, occurred);
+  CaseChanges changes = Advance(*std::move(case_view), h, *evaluator, now, occurred);
   if (!h.case_ref().empty()) m.cases.emplace_back(h.case_ref(), std::move(changes.case_state));
   for (const policy::PatternMatch& match : changes.new_patterns) {
     v1::NoticeBody body = PatternNotice(match, h, changes.perpetrators, now);
@@ -516,34 +643,23 @@ absl::StatusOr<v1::Receipt> Exchange::PublishChecked(const std::string& caller, 
   *event.mutable_decision() = decision;
   *event.mutable_accepted_at() = ToProto(now);
   m.event = std::move(event);
-  v1::Receipt receipt;
-  m.finalize = [&](const Assigned& a, StoredEvent* e) {
+  // Runs in ApplyBatch once positions are assigned: the receipt names this
+  // event's own sequence and first leaf, and the head of the whole batch.
+  m.finalize = [this, receipt, event_id = h.event_id(), sha256 = c.sha256, now](const Assigned& a,
+                                                                                StoredEvent* e) {
     v1::ReceiptBody body;
-    body.set_event_id(h.event_id());
+    body.set_event_id(event_id);
     body.set_sequence(a.event_sequence);
     body.set_audit_leaf_index(a.first_audit_index);
     *body.mutable_tree_head() = a.head;
-    body.set_envelope_sha256(c.sha256);
+    body.set_envelope_sha256(sha256);
     *body.mutable_accepted_at() = ToProto(now);
-    receipt = SignReceipt(body);
-    *e->mutable_receipt() = receipt;
+    *receipt = SignReceipt(body);
+    *e->mutable_receipt() = *receipt;
     return absl::OkStatus();
   };
-  std::vector<std::string> recipients;
-  for (const Enqueue& e : m.enqueue) recipients.push_back(e.agency);
-  absl::StatusOr<Assigned> assigned = ctx_.store->Apply(std::move(m), now);
-  if (!assigned.ok()) {
-    ctx_.log->Error("publish not stored", {{"event", h.event_id()}, {"error", assigned.status().ToString()}});
-    return assigned.status();
-  }
-  ctx_.log->Info("event accepted", {{"agency", caller},
-                                     {"event", h.event_id()},
-                                     {"kind", v1::EventKind_Name(h.kind())},
-                                     {"sequence", absl::StrCat(assigned->event_sequence)},
-                                     {"recipients", absl::StrJoin(recipients, ",")},
-                                     {"audit_leaf", absl::StrCat(assigned->first_audit_index)}});
-  for (const std::string& r : recipients) ctx_.notifier->Notify(r);
-  return receipt;
+  for (const Enqueue& e : m.enqueue) out.recipients.push_back(e.agency);
+  return out;
 }
 
 absl::StatusOr<v1::ConsentStatus> Exchange::ReadConsent(const std::string& caller,

@@ -7,6 +7,8 @@
 #define ACCORD_BROKER_EXCHANGE_H_
 
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,7 @@
 #include "broker/queue_notifier.h"
 #include "broker/refusal_log.h"
 #include "broker/store.h"
+#include "broker/writer_queue.h"
 #include "crypto/signing.h"
 #include "policy/policy_holder.h"
 
@@ -41,13 +44,30 @@ struct BrokerContext {
 
 class Exchange {
  public:
-  explicit Exchange(BrokerContext ctx);
+  using ReceiptCallback = std::function<void(absl::StatusOr<v1::Receipt>)>;
+
+  // Starts the writer thread of the publish path; `batches` bounds a group
+  // commit.
+  explicit Exchange(BrokerContext ctx, BatchBounds batches = BatchBounds());
+  // Commits what was published before, then stops the writer thread.
+  ~Exchange();
 
   absl::StatusOr<v1::SharePlan> PlanShare(const std::string& caller, const std::string& header_bytes);
   // Verifies, re-evaluates policy, stores, enqueues and audits in one durable
   // write, and returns the signed receipt. Idempotent per event id.
+  //
+  // Verification (sizes, header, signature, digests, keys) runs on the calling
+  // thread, in parallel with other callers. The rest is ordered: the writer
+  // thread takes the publishes queued while the previous batch was written,
+  // evaluates each in queue order against the state the ones before it leave
+  // (case book, consent, duplicates), and commits them with one synced write
+  // and one signed tree head (Store::ApplyBatch). `done` runs on the writer
+  // thread once the batch is durable, or with its error; a failed batch fails
+  // every publish in it and stores none of them.
+  void PublishAsync(const std::string& caller, const v1::Envelope& envelope, ReceiptCallback done);
   absl::StatusOr<v1::Receipt> Publish(const std::string& caller, const v1::Envelope& envelope);
   // Publish for EVENT_KIND_CONSENT_RECORDED events only.
+  void RecordConsentAsync(const std::string& caller, const v1::Envelope& envelope, ReceiptCallback done);
   absl::StatusOr<v1::Receipt> RecordConsent(const std::string& caller, const v1::Envelope& envelope);
   absl::StatusOr<v1::ConsentStatus> GetConsent(const std::string& caller,
                                                const v1::GetConsentRequest& request);
@@ -78,28 +98,41 @@ class Exchange {
 
  private:
   struct Checked;  // a verified envelope, see exchange.cc
+  struct Pending;  // a publish waiting for its batch
+  struct Ordered;  // a publish evaluated in its batch's order
   absl::StatusOr<v1::SharePlan> Plan(const std::string& caller, const std::string& header_bytes);
-  absl::StatusOr<v1::Receipt> VerifyAndPublish(const std::string& caller, const v1::Envelope& envelope,
-                                               bool consent_call);
+  void VerifyAndQueue(const std::string& caller, const v1::Envelope& envelope, bool consent_call,
+                      ReceiptCallback done);
   absl::StatusOr<v1::ConsentStatus> ReadConsent(const std::string& caller, const v1::GetConsentRequest& request);
   absl::StatusOr<v1::AckResponse> Acknowledge(const std::string& caller, uint64_t through);
   // What the refusal record of a call about `header_bytes` carries.
   absl::Status Refused(const std::string& caller, const char* call, const std::string& header_bytes,
                        absl::Status status);
   absl::StatusOr<Checked> Verify(const std::string& caller, const v1::Envelope& envelope) const;
-  absl::StatusOr<v1::Receipt> PublishChecked(const std::string& caller, Checked checked);
+  // Commits one batch on the writer thread and answers each of its publishes;
+  // returns those that must wait for the next batch (their event id, or the
+  // one they answer, is stored by an earlier publish of this batch).
+  std::vector<std::unique_ptr<Pending>> CommitBatch(std::vector<std::unique_ptr<Pending>> batch);
+  // The checks, policy decision and mutation of one publish, read against
+  // `view` (the store as the earlier publishes of the batch leave it). The
+  // mutation's finalize writes the signed receipt to `*receipt`.
+  absl::StatusOr<Ordered> Order(const std::string& caller, const Checked& c, const Store& view,
+                                v1::Receipt* receipt);
   v1::Receipt SignReceipt(const v1::ReceiptBody& body) const;
   // The destination is a partnership agency; an answer (in_reply_to) answers
-  // an event the broker holds and that was addressed to its sender.
-  absl::Status CheckAddressing(const v1::EventHeader& h) const;
+  // an event the broker holds (in `store`) and that was addressed to its sender.
+  absl::Status CheckAddressing(const Store& store, const v1::EventHeader& h) const;
 
   BrokerContext ctx_;
   RefusalLog refusals_;
-  // Serialises publishes: duplicate check, case state and consent are read and
-  // written under it, so two publishes never interleave their read-modify-write.
+  // Held by the writer thread while it orders and writes a batch, and by Ack
+  // and RaiseDueNotices: duplicate check, case state, consent and queue heads
+  // are read and written under it, so no read-modify-write interleaves.
   absl::Mutex publish_mu_;
   // Serialises the audit of first deliveries (Store::DeliveredThrough).
   absl::Mutex delivery_mu_;
+  // Last: its thread stops (committing what is queued) before the rest goes.
+  std::unique_ptr<WriterQueue<Pending>> writer_;
 };
 
 }  // namespace accord::broker

@@ -124,71 +124,69 @@ class RocksDbStore : public Store {
     return LoadCounters();
   }
 
-  absl::StatusOr<Assigned> Apply(Mutation m, absl::Time now) override {
+  absl::StatusOr<std::vector<Assigned>> ApplyBatch(std::vector<Mutation> ms, absl::Time now) override {
     absl::MutexLock lock(&write_mu_);
+    if (ms.empty()) return std::vector<Assigned>();
     rocksdb::WriteBatch batch;
-    Assigned assigned;
+    std::vector<Assigned> assigned(ms.size());
+    // Counters as they stand after each mutation before it; published to the
+    // readers only once the batch is durable.
     uint64_t event_seq;
     std::map<std::string, uint64_t> qheads;
     {
       absl::MutexLock l(&mu_);
       event_seq = event_seq_;
-      for (const Enqueue& e : m.enqueue) {
-        if (qheads.count(e.agency) == 0) qheads[e.agency] = QueueHeadLocked(e.agency);
+      for (const Mutation& m : ms) {
+        for (const Enqueue& e : m.enqueue) {
+          if (qheads.count(e.agency) == 0) qheads[e.agency] = QueueHeadLocked(e.agency);
+        }
       }
     }
-    if (m.event.has_value()) {
-      assigned.event_sequence = ++event_seq;
-      m.event->set_sequence(event_seq);
-      batch.Put(cf_.at(kMeta), kEventSeqKey, Be64(event_seq));
+    std::vector<v1::AuditRecord> records;
+    std::vector<size_t> first_record(ms.size());
+    uint64_t events = 0;
+    for (size_t i = 0; i < ms.size(); ++i) {
+      Mutation& m = ms[i];
+      if (m.event.has_value()) {
+        assigned[i].event_sequence = ++event_seq;
+        m.event->set_sequence(event_seq);
+        ++events;
+      }
+      for (Enqueue& e : m.enqueue) {
+        const uint64_t seq = ++qheads[e.agency];
+        assigned[i].queue_sequences.push_back(seq);
+        batch.Put(cf_.at(kQueues), QueueKey(e.agency, seq), e.entry.SerializeAsString());
+      }
+      PutState(m, &batch);
+      first_record[i] = records.size();
+      assigned[i].audit_count = m.audit.size();
+      for (v1::AuditRecord& r : m.audit) records.push_back(std::move(r));
     }
-    for (Enqueue& e : m.enqueue) {
-      const uint64_t seq = ++qheads[e.agency];
-      assigned.queue_sequences.push_back(seq);
-      batch.Put(cf_.at(kQueues), QueueKey(e.agency, seq), e.entry.SerializeAsString());
-    }
+    if (events > 0) batch.Put(cf_.at(kMeta), kEventSeqKey, Be64(event_seq));
     for (const auto& [agency, seq] : qheads) {
       batch.Put(cf_.at(kMeta), absl::StrCat("qhead/", agency), Be64(seq));
     }
-    for (const auto& [agency, through] : m.acks) {
-      batch.Put(cf_.at(kMeta), absl::StrCat("ack/", agency), Be64(through));
-    }
-    for (const auto& [agency, through] : m.delivered) {
-      batch.Put(cf_.at(kMeta), absl::StrCat("dlv/", agency), Be64(through));
-    }
-    for (const v1::ConsentStatus& c : m.consents) {
-      batch.Put(cf_.at(kConsent), PairKey(c.subject_ref(), c.purpose()), c.SerializeAsString());
-    }
-    for (const auto& [case_ref, state] : m.cases) {
-      batch.Put(cf_.at(kCases), case_ref, state.SerializeAsString());
-    }
-    for (const CursorUpdate& c : m.cursors) {
-      batch.Put(cf_.at(kMeetings), PairKey(c.meeting_id, c.agency), c.cursor.SerializeAsString());
-    }
-    for (const auto& [ref, state] : m.perpetrators) {
-      batch.Put(cf_.at(kPerpetrators), ref, state.SerializeAsString());
-    }
-    for (const ScheduledNotice& n : m.schedule) {
-      batch.Put(cf_.at(kSchedule), ScheduleKey(n), n.SerializeAsString());
-    }
-    for (const std::string& key : m.unschedule) batch.Delete(cf_.at(kSchedule), key);
-    // Queue positions go into the audit records that mention them.
+    // One staging for the whole batch: one signed head, tiles written once.
     std::optional<audit::StagedAppend> staged;
-    if (!m.audit.empty()) {
-      absl::StatusOr<audit::StagedAppend> s = audit_->Stage(std::move(m.audit), &batch, now);
+    if (!records.empty()) {
+      absl::StatusOr<audit::StagedAppend> s = audit_->Stage(std::move(records), &batch, now);
       if (!s.ok()) return s.status();
       staged = *std::move(s);
-      assigned.first_audit_index = staged->first_index;
-      assigned.audit_count = staged->count;
-      assigned.head = staged->head;
+      for (size_t i = 0; i < ms.size(); ++i) {
+        if (assigned[i].audit_count == 0) continue;
+        assigned[i].first_audit_index = staged->first_index + first_record[i];
+        assigned[i].head = staged->head;
+      }
     }
     auto abort = [&](absl::Status s) {
       if (staged.has_value()) audit_->Abort(*staged);
       return s;
     };
-    if (m.event.has_value()) {
+    for (size_t i = 0; i < ms.size(); ++i) {
+      Mutation& m = ms[i];
+      if (!m.event.has_value()) continue;
       if (m.finalize) {
-        if (auto s = m.finalize(assigned, &*m.event); !s.ok()) return abort(s);
+        if (auto s = m.finalize(assigned[i], &*m.event); !s.ok()) return abort(s);
       }
       batch.Put(cf_.at(kEvents), EventId(*m.event), m.event->SerializeAsString());
     }
@@ -204,9 +202,11 @@ class RocksDbStore : public Store {
     write_error_ = absl::OkStatus();
     event_seq_ = event_seq;
     for (const auto& [agency, seq] : qheads) qhead_[agency] = seq;
-    for (const auto& [agency, through] : m.acks) acked_[agency] = through;
-    for (const auto& [agency, through] : m.delivered) delivered_[agency] = through;
-    event_count_ += m.event.has_value() ? 1 : 0;
+    for (const Mutation& m : ms) {
+      for (const auto& [agency, through] : m.acks) acked_[agency] = through;
+      for (const auto& [agency, through] : m.delivered) delivered_[agency] = through;
+    }
+    event_count_ += events;
     return assigned;
   }
 
@@ -345,6 +345,33 @@ class RocksDbStore : public Store {
   }
 
  private:
+  // The keys of `m` that need no position: acks, consent, cases, cursors,
+  // perpetrators and the schedule.
+  void PutState(const Mutation& m, rocksdb::WriteBatch* batch) const {
+    for (const auto& [agency, through] : m.acks) {
+      batch->Put(cf_.at(kMeta), absl::StrCat("ack/", agency), Be64(through));
+    }
+    for (const auto& [agency, through] : m.delivered) {
+      batch->Put(cf_.at(kMeta), absl::StrCat("dlv/", agency), Be64(through));
+    }
+    for (const v1::ConsentStatus& c : m.consents) {
+      batch->Put(cf_.at(kConsent), PairKey(c.subject_ref(), c.purpose()), c.SerializeAsString());
+    }
+    for (const auto& [case_ref, state] : m.cases) {
+      batch->Put(cf_.at(kCases), case_ref, state.SerializeAsString());
+    }
+    for (const CursorUpdate& c : m.cursors) {
+      batch->Put(cf_.at(kMeetings), PairKey(c.meeting_id, c.agency), c.cursor.SerializeAsString());
+    }
+    for (const auto& [ref, state] : m.perpetrators) {
+      batch->Put(cf_.at(kPerpetrators), ref, state.SerializeAsString());
+    }
+    for (const ScheduledNotice& n : m.schedule) {
+      batch->Put(cf_.at(kSchedule), ScheduleKey(n), n.SerializeAsString());
+    }
+    for (const std::string& key : m.unschedule) batch->Delete(cf_.at(kSchedule), key);
+  }
+
   static std::string EventId(const StoredEvent& e) {
     v1::EventHeader h;
     h.ParseFromString(e.envelope().header());

@@ -1,6 +1,6 @@
 // The embedded default Store: one RocksDB database with a column family per
 // concern (events, queues, meta, consent, cases, meetings, and the audit log's
-// own families). Every Apply is one synced WriteBatch.
+// own families). Every ApplyBatch (and so every Apply) is one synced WriteBatch.
 #ifndef ACCORD_BROKER_ROCKSDB_STORE_H_
 #define ACCORD_BROKER_ROCKSDB_STORE_H_
 

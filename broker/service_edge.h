@@ -4,6 +4,8 @@
 #ifndef ACCORD_BROKER_SERVICE_EDGE_H_
 #define ACCORD_BROKER_SERVICE_EDGE_H_
 
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -69,6 +71,32 @@ grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, const grpc::By
     return Encode(response, out);
   }();
   reactor->Finish(ToGrpc(status));
+  return reactor;
+}
+
+// As Unary, for a call answered later: `fn(agency, request, finish)` starts
+// it and `finish(response or error)` answers it, from any thread (the publish
+// path's writer thread). The call slot is held until then.
+template <typename Request, typename Response, typename Fn>
+grpc::ServerUnaryReactor* UnaryAsync(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* in,
+                                     grpc::ByteBuffer* out, const CallerIdentity& id, Fn fn) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  absl::StatusOr<std::string> caller = id.Of(ctx);
+  absl::StatusOr<CallSlots::Slot> slot =
+      caller.ok() ? id.slots->Acquire(*caller, CallSlots::Kind::kCall) : absl::StatusOr<CallSlots::Slot>(caller.status());
+  Request request;
+  absl::Status s = slot.ok() ? Decode(*in, &request) : slot.status();
+  if (!s.ok()) {
+    reactor->Finish(ToGrpc(s));
+    return reactor;
+  }
+  auto held = std::make_shared<CallSlots::Slot>(*std::move(slot));
+  std::function<void(absl::StatusOr<Response>)> finish = [reactor, out, held](absl::StatusOr<Response> r) mutable {
+    const absl::Status status = r.ok() ? Encode(*r, out) : r.status();
+    held.reset();
+    reactor->Finish(ToGrpc(status));
+  };
+  fn(*caller, request, std::move(finish));
   return reactor;
 }
 

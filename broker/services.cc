@@ -143,12 +143,11 @@ class BrokerServices::ExchangeImpl : public ExchangeBase {
 
   grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
                                     grpc::ByteBuffer* resp) override {
-    return Unary<v1::Envelope, v1::Receipt>(
-        ctx, req, resp, id_, [&](const std::string& caller, const v1::Envelope& env, v1::Receipt* out) {
-          absl::StatusOr<v1::Receipt> r = ex_->Publish(caller, env);
-          if (!r.ok()) return r.status();
-          *out = *std::move(r);
-          return absl::OkStatus();
+    // Verified on this thread, answered by the writer thread once its batch is
+    // durable: no callback thread waits for a sync.
+    return UnaryAsync<v1::Envelope, v1::Receipt>(
+        ctx, req, resp, id_, [&](const std::string& caller, const v1::Envelope& env, Exchange::ReceiptCallback done) {
+          ex_->PublishAsync(caller, env, std::move(done));
         });
   }
 
@@ -207,12 +206,9 @@ class BrokerServices::ConsentImpl : public ConsentBase {
   ConsentImpl(Exchange* ex, CallerIdentity id) : ex_(ex), id_(id) {}
   grpc::ServerUnaryReactor* RecordConsent(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
                                           grpc::ByteBuffer* resp) override {
-    return Unary<v1::Envelope, v1::Receipt>(
-        ctx, req, resp, id_, [&](const std::string& caller, const v1::Envelope& env, v1::Receipt* out) {
-          absl::StatusOr<v1::Receipt> r = ex_->RecordConsent(caller, env);
-          if (!r.ok()) return r.status();
-          *out = *std::move(r);
-          return absl::OkStatus();
+    return UnaryAsync<v1::Envelope, v1::Receipt>(
+        ctx, req, resp, id_, [&](const std::string& caller, const v1::Envelope& env, Exchange::ReceiptCallback done) {
+          ex_->RecordConsentAsync(caller, env, std::move(done));
         });
   }
   grpc::ServerUnaryReactor* GetConsent(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,

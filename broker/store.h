@@ -39,7 +39,9 @@ struct Assigned {
   std::vector<uint64_t> queue_sequences;  // one per Mutation::enqueue, same order
   uint64_t first_audit_index = 0;
   uint64_t audit_count = 0;
-  v1::SignedTreeHead head;              // covers every record of this mutation
+  // Covers every record of this mutation (and of the others committed with it
+  // by ApplyBatch); unset when the mutation has no audit records.
+  v1::SignedTreeHead head;
 };
 
 struct Mutation {
@@ -75,7 +77,13 @@ class Store {
 
   // Atomic and durable (synced) or nothing. Thread-safe; mutations are applied
   // one at a time in call order.
-  virtual absl::StatusOr<Assigned> Apply(Mutation mutation, absl::Time now) = 0;
+  absl::StatusOr<Assigned> Apply(Mutation mutation, absl::Time now);
+  // Group commit: `mutations` in order, as if applied one after another, but
+  // in one atomic write with one sync and one signed tree head over all their
+  // audit records (each Assigned carries it). All of them or none: any error,
+  // including one mutation's finalize, stores nothing and changes no counter.
+  virtual absl::StatusOr<std::vector<Assigned>> ApplyBatch(std::vector<Mutation> mutations,
+                                                           absl::Time now) = 0;
 
   virtual absl::StatusOr<std::optional<StoredEvent>> FindEvent(const std::string& event_id) const = 0;
   // Entries of `agency`'s queue with sequence > after, at most `limit`.
@@ -104,6 +112,14 @@ class Store {
   // Read side of the audit log: heads, proofs, who-saw queries.
   virtual const audit::AuditLog& audit() const = 0;
 };
+
+inline absl::StatusOr<Assigned> Store::Apply(Mutation mutation, absl::Time now) {
+  std::vector<Mutation> one;
+  one.push_back(std::move(mutation));
+  absl::StatusOr<std::vector<Assigned>> a = ApplyBatch(std::move(one), now);
+  if (!a.ok()) return a.status();
+  return std::move(a->front());
+}
 
 }  // namespace accord::broker
 
