@@ -155,7 +155,7 @@ class GroupCommitTest : public ::testing::Test {
     ASSERT_TRUE(cli::InitPartnership(o).ok());
     paths_ = std::make_unique<crypto::PartnershipPaths>(o.dir);
     directory_ = std::make_unique<PartnershipDirectory>(*PartnershipDirectory::Load(o.dir));
-    policy_ = *policy::PolicyHolder::Create(ACCORD_SOURCE_DIR "/deploy/policies/daily-discussion.yaml");
+    policy_ = *policy::PolicyHolder::Create(ACCORD_SOURCE_DIR "/tests/policies/one-programme.yaml");
     absl::StatusOr<std::unique_ptr<Store>> real =
         OpenRocksDbStore(tmp_.Path("data"), *crypto::ReadSigningKey(paths_->LogKey()));
     ASSERT_TRUE(real.ok()) << real.status();
