@@ -109,6 +109,10 @@ LoadResult RunLoad(const LoadOptions& o, const PublishFn& publish,
       std::vector<int64_t> mine;
       int64_t counted = 0, errors = 0, unsent = 0, published = 0;
       std::string first_error;
+      for (int64_t now = MonotonicNanos(); now < t0; now = MonotonicNanos()) {
+        timespec ts{0, static_cast<long>(t0 - now)};
+        nanosleep(&ts, nullptr);
+      }
       for (int64_t k = 0;; ++k) {
         int64_t start = MonotonicNanos();
         if (o.rate > 0) {
