@@ -187,13 +187,14 @@ absl::Status PlanOnce(const Config& c, agents::AgencyClient* client, const crypt
 }
 
 // The floor is not a broker: it gets an envelope of the same shape, sealed
-// to the four agencies the daily-discussion policy routes it to.
+// as deploy/policies/daily-discussion.yaml routes this event (its first case
+// in daily-discussion.cases.yaml).
 absl::Status FloorRecipients(const crypto::VerifiedDirectory& dir, EventMaker* maker) {
   const std::vector<std::pair<std::string, std::vector<std::string>>> plan = {
-      {"probation", {"summary", "risk", "detail"}},
-      {"childrens_services", {"summary", "risk", "children"}},
       {"victim_services", {"summary", "risk", "detail", "victim_contact"}},
-      {"marac_coordinator", {"summary", "risk"}}};
+      {"childrens_services", {"summary", "risk", "detail", "children"}},
+      {"probation", {"summary", "risk", "detail"}},
+      {"marac_coordinator", {"summary", "risk", "detail"}}};
   for (const auto& [agency, sections] : plan) {
     absl::StatusOr<v1::DirectoryEntry> e = dir.Current(agency, absl::Now());
     if (!e.ok()) return e.status();
@@ -201,6 +202,12 @@ absl::Status FloorRecipients(const crypto::VerifiedDirectory& dir, EventMaker* m
   }
   maker->policy_version = "floor";
   return absl::OkStatus();
+}
+
+size_t Wraps(const std::vector<crypto::RecipientKey>& recipients) {
+  size_t n = 0;
+  for (const crypto::RecipientKey& r : recipients) n += r.sections.size();
+  return n;
 }
 
 class Subscribers {
@@ -380,6 +387,7 @@ int Main(int argc, char** argv) {
                {"ack_errors", absl::StrCat(subscribers.ack_errors())},
                {"receipts_verified", absl::StrCat(verified.load())},
                {"recipients", absl::StrCat(maker.recipients.size())},
+               {"wraps", absl::StrCat(Wraps(maker.recipients))},
                {"envelope_bytes", absl::StrCat(envelopes.load() ? envelope_bytes.load() / envelopes.load() : 0)}});
   return result.errors == 0 ? 0 : 1;
 }

@@ -1,11 +1,13 @@
 // The floor of bench/compare: the least a durable gRPC publish can cost on
 // this machine. It implements only ExchangeService.Publish and stores each
 // envelope in RocksDB with a synced write, nothing else (no verification, no
-// policy, no audit, no queues). Two ways to write:
-//   serial: one synced write per request, one at a time (a mutex);
-//   group:  a writer queue; the writer thread takes everything queued while it
-//           was writing and applies it as one synced WriteBatch, then answers
-//           every request in it (LevelDB's group commit).
+// policy, no audit, no queues). Requests queue for one writer thread (no
+// synced write on a gRPC callback thread: that stalls the server's event
+// loop, and with it new TLS handshakes). Two ways to write:
+//   serial: the writer takes one request at a time: one synced write each;
+//   group:  the writer takes everything queued while it was writing and
+//           applies it as one synced WriteBatch, then answers every request
+//           in it (LevelDB's group commit).
 // Prints "listening address=HOST:PORT" on stderr once it serves.
 #include <csignal>
 #include <cstdio>
@@ -43,16 +45,14 @@ struct Pending {
 class FloorService final : public v1::ExchangeService::CallbackService {
  public:
   FloorService(rocksdb::DB* db, bool group) : db_(db), group_(group) {
-    if (group_) writer_ = std::thread([this] { WriterLoop(); });
+    writer_ = std::thread([this] { WriterLoop(); });
   }
   ~FloorService() override {
-    if (group_) {
-      {
-        absl::MutexLock l(&mu_);
-        stop_ = true;
-      }
-      writer_.join();
+    {
+      absl::MutexLock l(&mu_);
+      stop_ = true;
     }
+    writer_.join();
   }
 
   using v1::ExchangeService::CallbackService::Publish;
@@ -60,16 +60,6 @@ class FloorService final : public v1::ExchangeService::CallbackService {
                                     v1::Receipt* receipt) override {
     grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
     std::string value = request->SerializeAsString();
-    if (!group_) {
-      absl::MutexLock l(&serial_mu_);
-      const std::string key = absl::StrCat(serial_next_++);
-      rocksdb::WriteOptions wo;
-      wo.sync = true;
-      rocksdb::Status s = db_->Put(wo, key, value);
-      receipt->set_body(key);
-      reactor->Finish(s.ok() ? grpc::Status::OK : grpc::Status(grpc::StatusCode::INTERNAL, s.ToString()));
-      return reactor;
-    }
     absl::MutexLock l(&mu_);
     queue_.push_back({absl::StrCat(next_++), std::move(value), reactor, receipt});
     return reactor;
@@ -85,7 +75,12 @@ class FloorService final : public v1::ExchangeService::CallbackService {
             +[](FloorService* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu_) { return s->stop_ || !s->queue_.empty(); },
             this));
         if (queue_.empty()) return;
-        batch.swap(queue_);
+        if (group_) {
+          batch.swap(queue_);
+        } else {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
       }
       rocksdb::WriteBatch wb;
       for (const Pending& p : batch) (void)wb.Put(p.key, p.value);
@@ -101,8 +96,6 @@ class FloorService final : public v1::ExchangeService::CallbackService {
 
   rocksdb::DB* db_;
   const bool group_;
-  absl::Mutex serial_mu_;
-  uint64_t serial_next_ ABSL_GUARDED_BY(serial_mu_) = 1;
   absl::Mutex mu_;
   uint64_t next_ ABSL_GUARDED_BY(mu_) = 1;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);

@@ -139,6 +139,8 @@ LoadResult RunLoad(const LoadOptions& o, const PublishFn& publish,
         const int64_t done = MonotonicNanos();
         if (!s.ok()) {
           if (errors++ == 0) first_error = std::string(s.message());
+          timespec pause{0, 10'000'000};  // a server that refuses at once must not become a busy loop
+          nanosleep(&pause, nullptr);
           continue;
         }
         if (done >= r.window_start_ns && done < r.window_end_ns) ++counted;
