@@ -303,18 +303,27 @@ int Main(int argc, char** argv) {
   // One client (its own channel) per publisher.
   std::vector<std::unique_ptr<agents::AgencyClient>> clients;
   std::vector<std::unique_ptr<v1::ExchangeService::Stub>> plain_stubs;
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int t = 0; t < c.load.publishers; ++t) {
     if (c.plaintext) {
       grpc::ChannelArguments args;
       args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-      plain_stubs.push_back(v1::ExchangeService::NewStub(
-          grpc::CreateCustomChannel(c.address, grpc::InsecureChannelCredentials(), args)));
+      channels.push_back(grpc::CreateCustomChannel(c.address, grpc::InsecureChannelCredentials(), args));
+      plain_stubs.push_back(v1::ExchangeService::NewStub(channels.back()));
       continue;
     }
     absl::StatusOr<std::unique_ptr<agents::AgencyClient>> client =
         agents::AgencyClient::Create({c.partnership, c.sender, c.address});
     if (!client.ok()) return fail("client", client.status());
+    channels.push_back((*client)->channel());
     clients.push_back(std::move(*client));
+  }
+  // Every connection (and TLS handshake) made before the clock starts: the
+  // cell measures publishing, not 64 connections racing to open at once.
+  for (const std::shared_ptr<grpc::Channel>& ch : channels) {
+    if (!ch->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(30))) {
+      return fail("connect", absl::UnavailableError(absl::StrCat("no connection to ", c.address, " within 30 s")));
+    }
   }
   if (c.target == "accord") {
     if (auto s = clients[0]->RefreshDirectory(absl::Seconds(20)); !s.ok()) return fail("directory", s);
