@@ -9,6 +9,9 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libsodium-dev librocksdb-dev libabsl-dev libyaml-cpp-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # bench/compare: the JetStream reference (server and C client), "fsync off"
+  # by LD_PRELOAD, and the script itself.
+  nats-server libnats-dev eatmydata python3
 )
 if [ "${1:-}" = "--fuzz" ] || [ "${FUZZ_DEPS:-0}" = "1" ]; then
   # clang++, libclang_rt.fuzzer/asan/ubsan, and llvm-symbolizer for readable reports.
