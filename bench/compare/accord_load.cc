@@ -187,8 +187,8 @@ absl::Status PlanOnce(const Config& c, agents::AgencyClient* client, const crypt
 }
 
 // The floor is not a broker: it gets an envelope of the same shape, sealed
-// as deploy/policies/daily-discussion.yaml routes this event (its first case
-// in daily-discussion.cases.yaml).
+// as tests/policies/one-programme.yaml routes this event (its first case in
+// one-programme.cases.yaml).
 absl::Status FloorRecipients(const crypto::VerifiedDirectory& dir, EventMaker* maker) {
   const std::vector<std::pair<std::string, std::vector<std::string>>> plan = {
       {"victim_services", {"summary", "risk", "detail", "victim_contact"}},
