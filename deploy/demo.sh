@@ -8,7 +8,8 @@
 # agency, pulls the next morning's meeting packs, and finishes with the
 # auditor's who-saw report and `accord audit verify`. Any failed check stops
 # it with a message starting with "!!" and exit status 1.
-# Everything lands in out/demo/ (override with OUT=...).
+# Everything lands in out/demo/ (override with OUT=...; POLICY=FILE runs
+# another policy, e.g. to see a check fail).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -26,7 +27,7 @@ P=$OUT/partnership
 AGENCIES=(police probation childrens_services victim_services up2u drive marac_coordinator)
 MEMBERS=(police probation victim_services childrens_services marac_coordinator)
 PROGRAMMES=(up2u drive)
-POLICY=$ROOT/deploy/policies/cardiff-and-vale.yaml
+POLICY=${POLICY:-$ROOT/deploy/policies/cardiff-and-vale.yaml}
 # The scenario is written for March to November 2025, as if today were
 # 15 November 2025; every date in it is moved by this many days.
 SHIFT_DAYS=${SHIFT_DAYS:-$("$ROOT"/deploy/demo/shift-dates --days-to-today 2025-11-15)}
@@ -64,7 +65,7 @@ say "1. Create the partnership (keys, CA, certificates, signed directory)"
   --agencies police,probation,childrens_services,victim_services,up2u:perpetrator_programme,drive:perpetrator_programme,marac_coordinator,auditor \
   | sed 's/^/   /'
 
-say "2. Start the broker (mutual TLS, embedded RocksDB, policy deploy/policies/cardiff-and-vale.yaml)"
+say "2. Start the broker (mutual TLS, embedded RocksDB, policy ${POLICY#$ROOT/})"
 cat > "$OUT/broker.yaml" <<EOF
 listen: 127.0.0.1:0
 data: $OUT/broker-data
