@@ -43,8 +43,6 @@ namespace fs = std::filesystem;
 
 std::string JoinSet(const std::set<std::string>& s) { return absl::StrJoin(s, ", "); }
 
-// The case context the broker keeps (broker/exchange.cc Advance): relations
-// declared by earlier events and the lasting facts.
 // What the broker knows of cases and perpetrators, replayed in memory from
 // the accepted headers in broker order through the broker's own case book
 // (broker/case_book.h): relations implied and ended by events, relations
