@@ -11,6 +11,18 @@ void BatchView::Add(const Mutation& m) {
   for (const v1::ConsentStatus& c : m.consents) consents_[{c.subject_ref(), c.purpose()}] = c;
   for (const auto& [ref, state] : m.cases) cases_[ref] = state;
   for (const auto& [ref, state] : m.perpetrators) perpetrators_[ref] = state;
+  for (const auto& [agency, through] : m.acks) acked_[agency] = through;
+  for (const auto& [agency, through] : m.delivered) delivered_[agency] = through;
+}
+
+uint64_t BatchView::AckedThrough(const std::string& agency) const {
+  auto it = acked_.find(agency);
+  return it != acked_.end() ? it->second : store_->AckedThrough(agency);
+}
+
+uint64_t BatchView::DeliveredThrough(const std::string& agency) const {
+  auto it = delivered_.find(agency);
+  return it != delivered_.end() ? it->second : store_->DeliveredThrough(agency);
 }
 
 absl::StatusOr<std::vector<Assigned>> BatchView::ApplyBatch(std::vector<Mutation>, absl::Time) {

@@ -1,7 +1,7 @@
 // The store as a group commit will leave it: reads see the committed store
 // with the mutations added so far on top (events, consent, case and
-// perpetrator state), so that each publish of a batch is evaluated after the
-// ones before it. Nothing is written; Apply and ApplyBatch are refused.
+// perpetrator state, acknowledgements and audited deliveries), so that each
+// change of a batch is evaluated after the ones before it. Nothing is written; Apply and ApplyBatch are refused.
 #ifndef ACCORD_BROKER_BATCH_VIEW_H_
 #define ACCORD_BROKER_BATCH_VIEW_H_
 
@@ -31,8 +31,8 @@ class BatchView : public Store {
     return store_->ReadQueue(agency, after, limit);
   }
   uint64_t QueueHead(const std::string& agency) const override { return store_->QueueHead(agency); }
-  uint64_t AckedThrough(const std::string& agency) const override { return store_->AckedThrough(agency); }
-  uint64_t DeliveredThrough(const std::string& agency) const override { return store_->DeliveredThrough(agency); }
+  uint64_t AckedThrough(const std::string& agency) const override;
+  uint64_t DeliveredThrough(const std::string& agency) const override;
   absl::StatusOr<std::optional<v1::ConsentStatus>> GetConsent(const std::string& subject_ref,
                                                               const std::string& purpose) const override;
   absl::StatusOr<CaseState> GetCase(const std::string& case_ref) const override;
@@ -55,6 +55,8 @@ class BatchView : public Store {
   std::map<std::pair<std::string, std::string>, v1::ConsentStatus> consents_;  // (subject, purpose)
   std::map<std::string, CaseState> cases_;
   std::map<std::string, PerpetratorState> perpetrators_;
+  std::map<std::string, uint64_t> acked_;      // agency -> acked through
+  std::map<std::string, uint64_t> delivered_;  // agency -> first deliveries audited through
 };
 
 }  // namespace accord::broker

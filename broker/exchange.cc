@@ -31,6 +31,10 @@ struct Exchange::Pending {
   absl::StatusOr<Checked> checked = absl::UnknownError("not verified");
   size_t bytes = 0;              // counted by BatchBounds::max_bytes
   ReceiptCallback done;
+  // Set instead of the above for a change that is not a publish (Submit): it
+  // is built against the batch view in its place in the batch.
+  std::function<absl::StatusOr<std::optional<Mutation>>(const Store& view)> build;
+  std::function<void(absl::StatusOr<Assigned>)> built;
 };
 
 struct Exchange::Ordered {
@@ -373,15 +377,42 @@ absl::StatusOr<v1::ConsentStatus> Exchange::GetConsent(const std::string& caller
   return status;
 }
 
+void Exchange::AckAsync(const std::string& caller, uint64_t through, AckCallback done) {
+  auto resp = std::make_shared<v1::AckResponse>();
+  Submit([this, caller, through, resp](const Store& view) { return Acknowledge(view, caller, through, resp.get()); },
+         [this, caller, through, resp, done = std::move(done)](absl::StatusOr<Assigned> a) {
+           if (a.ok()) {
+             done(*resp);
+             return;
+           }
+           absl::Status s = a.status();
+           if (RefusalLog::IsRefusal(s)) {
+             Refusal r;
+             r.call = "ack";
+             r.queue_sequence = through;
+             s = refusals_.Refused(caller, r, s);
+           }
+           done(s);
+         });
+}
+
 absl::StatusOr<v1::AckResponse> Exchange::Ack(const std::string& caller, uint64_t through) {
-  absl::StatusOr<v1::AckResponse> resp = Acknowledge(caller, through);
-  if (!resp.ok() && RefusalLog::IsRefusal(resp.status())) {
-    Refusal r;
-    r.call = "ack";
-    r.queue_sequence = through;
-    return refusals_.Refused(caller, r, resp.status());
-  }
-  return resp;
+  absl::Notification finished;
+  absl::StatusOr<v1::AckResponse> out;
+  AckAsync(caller, through, [&](absl::StatusOr<v1::AckResponse> r) {
+    out = std::move(r);
+    finished.Notify();
+  });
+  finished.WaitForNotification();
+  return out;
+}
+
+void Exchange::Submit(std::function<absl::StatusOr<std::optional<Mutation>>(const Store& view)> build,
+                      std::function<void(absl::StatusOr<Assigned>)> built) {
+  auto p = std::make_unique<Pending>();
+  p->build = std::move(build);
+  p->built = std::move(built);
+  writer_->Push(std::move(p));
 }
 
 void Exchange::VerifyAndQueue(const std::string& caller, const v1::Envelope& envelope, bool consent_call,
@@ -404,6 +435,7 @@ void Exchange::VerifyAndQueue(const std::string& caller, const v1::Envelope& env
 std::vector<std::unique_ptr<Exchange::Pending>> Exchange::CommitBatch(std::vector<std::unique_ptr<Pending>> batch) {
   struct Slot {
     absl::StatusOr<v1::Receipt> result = absl::InternalError("publish not ordered");
+    absl::StatusOr<Assigned> assigned = absl::InternalError("change not ordered");  // of a Submit
     bool in_batch = false;             // its mutation is part of the write
     v1::Receipt receipt;               // filled by its finalize
     std::vector<std::string> recipients;
@@ -419,6 +451,20 @@ std::vector<std::unique_ptr<Exchange::Pending>> Exchange::CommitBatch(std::vecto
     std::vector<size_t> owners;  // the slot of each mutation
     for (size_t i = 0; i < batch.size(); ++i) {
       Pending& p = *batch[i];
+      if (p.build) {
+        absl::StatusOr<std::optional<Mutation>> m = p.build(view);
+        if (!m.ok()) {
+          slots[i].assigned = m.status();
+        } else if (!m->has_value()) {
+          slots[i].assigned = Assigned();  // nothing to write
+        } else {
+          view.Add(**m);
+          slots[i].in_batch = true;
+          mutations.push_back(**std::move(m));
+          owners.push_back(i);
+        }
+        continue;
+      }
       if (!p.checked.ok()) {
         slots[i].result = p.checked.status();
         continue;
@@ -445,6 +491,10 @@ std::vector<std::unique_ptr<Exchange::Pending>> Exchange::CommitBatch(std::vecto
       absl::StatusOr<std::vector<Assigned>> assigned = ctx_.store->ApplyBatch(std::move(mutations), ctx_.now());
       for (size_t k = 0; k < owners.size(); ++k) {
         Slot& slot = slots[owners[k]];
+        if (batch[owners[k]]->build) {
+          slot.assigned = assigned.ok() ? absl::StatusOr<Assigned>((*assigned)[k]) : assigned.status();
+          continue;
+        }
         if (!assigned.ok()) {
           slot.result = assigned.status();
           continue;
@@ -459,6 +509,10 @@ std::vector<std::unique_ptr<Exchange::Pending>> Exchange::CommitBatch(std::vecto
     if (batch[i] == nullptr) continue;  // waits for the next batch
     Pending& p = *batch[i];
     Slot& slot = slots[i];
+    if (p.build) {
+      p.built(std::move(slot.assigned));
+      continue;
+    }
     const std::string event_id = p.checked.ok() ? p.checked->header.event_id() : std::string();
     if (slot.in_batch && !slot.result.ok()) {
       ctx_.log->Error("publish not stored", {{"event", event_id}, {"error", slot.result.status().ToString()}});
@@ -721,60 +775,83 @@ absl::StatusOr<v1::Delivery> Exchange::BuildDelivery(const std::string& caller, 
   return d;
 }
 
-absl::StatusOr<std::vector<v1::Delivery>> Exchange::TakeDeliveries(const std::string& caller,
-                                                                   uint64_t after, size_t limit) {
+void Exchange::TakeDeliveriesAsync(const std::string& caller, uint64_t after, size_t limit,
+                                   DeliveriesCallback done) {
   absl::StatusOr<std::vector<QueueItem>> items = ctx_.store->ReadQueue(caller, after, limit);
-  if (!items.ok()) return items.status();
-  std::vector<v1::Delivery> out;
-  if (items->empty()) return out;
+  if (!items.ok()) return done(items.status());
+  auto out = std::make_shared<std::vector<v1::Delivery>>();
+  for (const QueueItem& item : *items) {
+    absl::StatusOr<v1::Delivery> d = BuildDelivery(caller, item);
+    if (!d.ok()) return done(d.status());
+    out->push_back(*std::move(d));
+  }
   // A position's first delivery is audited; later ones (another stream of the
   // same agency, a reconnect before the ack) add nothing to who saw what, so
   // idle or duplicate streams cannot make every publish write more records.
-  absl::MutexLock lock(&delivery_mu_);
-  const uint64_t audited_through = ctx_.store->DeliveredThrough(caller);
-  Mutation m;
+  // DeliveredThrough only grows: positions at or below it need no write.
+  if (out->empty() || items->back().sequence <= ctx_.store->DeliveredThrough(caller)) return done(*std::move(out));
+  // The records are made here, off the writer thread; the writer keeps those
+  // of positions not audited before (by this batch's view).
+  auto records = std::make_shared<std::vector<std::pair<uint64_t, v1::AuditRecord>>>();
   const absl::Time now = ctx_.now();
   const std::string policy_hash = ctx_.policy->Version();
-  for (const QueueItem& item : *items) {
-    absl::StatusOr<v1::Delivery> d = BuildDelivery(caller, item);
-    if (!d.ok()) return d.status();
-    if (item.sequence > audited_through) {
-      const v1::EventHeader h = HeaderOf(*d);
-      v1::AuditRecord r = EventRecord(v1::AUDIT_ACTION_DELIVERED, caller, h, policy_hash);
-      r.clear_actor();
-      r.set_recipient(caller);
-      r.set_queue_sequence(item.sequence);
-      for (const v1::SectionGrant& g : item.entry.grants()) {
-        r.add_sections(g.section());
-        r.add_rule_ids(g.rule_id());
-        r.add_bases(g.basis());
-      }
-      if (item.entry.notification_only()) r.set_reason("notification only");
-      *r.mutable_time() = ToProto(now);
-      m.audit.push_back(std::move(r));
+  for (size_t i = 0; i < items->size(); ++i) {
+    const QueueItem& item = (*items)[i];
+    v1::AuditRecord r = EventRecord(v1::AUDIT_ACTION_DELIVERED, caller, HeaderOf((*out)[i]), policy_hash);
+    r.clear_actor();
+    r.set_recipient(caller);
+    r.set_queue_sequence(item.sequence);
+    for (const v1::SectionGrant& g : item.entry.grants()) {
+      r.add_sections(g.section());
+      r.add_rule_ids(g.rule_id());
+      r.add_bases(g.basis());
     }
-    out.push_back(*std::move(d));
+    if (item.entry.notification_only()) r.set_reason("notification only");
+    *r.mutable_time() = ToProto(now);
+    records->emplace_back(item.sequence, std::move(r));
   }
-  if (m.audit.empty()) return out;
-  m.delivered.emplace_back(caller, items->back().sequence);
-  // Audited before anything is sent: no delivery exists without its record.
-  absl::StatusOr<Assigned> a = ctx_.store->Apply(std::move(m), now);
-  if (!a.ok()) return a.status();
+  Submit(
+      [caller, records](const Store& view) -> absl::StatusOr<std::optional<Mutation>> {
+        const uint64_t audited_through = view.DeliveredThrough(caller);
+        Mutation m;
+        for (auto& [sequence, r] : *records) {
+          if (sequence > audited_through) m.audit.push_back(std::move(r));
+        }
+        if (m.audit.empty()) return std::nullopt;
+        m.delivered.emplace_back(caller, records->back().first);
+        return m;
+      },
+      // Audited before anything is sent: no delivery exists without its record.
+      [out, done = std::move(done)](absl::StatusOr<Assigned> a) {
+        if (!a.ok()) return done(a.status());
+        done(std::move(*out));
+      });
+}
+
+absl::StatusOr<std::vector<v1::Delivery>> Exchange::TakeDeliveries(const std::string& caller,
+                                                                   uint64_t after, size_t limit) {
+  absl::Notification finished;
+  absl::StatusOr<std::vector<v1::Delivery>> out;
+  TakeDeliveriesAsync(caller, after, limit, [&](absl::StatusOr<std::vector<v1::Delivery>> r) {
+    out = std::move(r);
+    finished.Notify();
+  });
+  finished.WaitForNotification();
   return out;
 }
 
-absl::StatusOr<v1::AckResponse> Exchange::Acknowledge(const std::string& caller, uint64_t through) {
-  absl::MutexLock lock(&publish_mu_);
-  const uint64_t head = ctx_.store->QueueHead(caller);
-  const uint64_t acked = ctx_.store->AckedThrough(caller);
+absl::StatusOr<std::optional<Mutation>> Exchange::Acknowledge(const Store& view, const std::string& caller,
+                                                              uint64_t through, v1::AckResponse* resp) const {
+  // The committed head: a position not yet durable cannot have been delivered.
+  const uint64_t head = view.QueueHead(caller);
+  const uint64_t acked = view.AckedThrough(caller);
   if (through > head) {
     return absl::OutOfRangeError(absl::StrCat("cannot acknowledge through ", through, ": the queue of '",
                                               caller, "' ends at ", head));
   }
-  v1::AckResponse resp;
   if (through <= acked) {
-    resp.set_acknowledged_through(acked);
-    return resp;
+    resp->set_acknowledged_through(acked);
+    return std::nullopt;
   }
   Mutation m;
   m.acks.emplace_back(caller, through);
@@ -787,7 +864,7 @@ absl::StatusOr<v1::AckResponse> Exchange::Acknowledge(const std::string& caller,
   const absl::Time now = ctx_.now();
   *r.mutable_time() = ToProto(now);
   // One record per acknowledged event, so who-saw by event finds the ack.
-  absl::StatusOr<std::vector<QueueItem>> items = ctx_.store->ReadQueue(caller, acked, through - acked);
+  absl::StatusOr<std::vector<QueueItem>> items = view.ReadQueue(caller, acked, through - acked);
   if (!items.ok()) return items.status();
   for (const QueueItem& item : *items) {
     v1::AuditRecord per = r;
@@ -804,7 +881,7 @@ absl::StatusOr<v1::AckResponse> Exchange::Acknowledge(const std::string& caller,
       m.audit.push_back(std::move(per));
       continue;
     }
-    absl::StatusOr<std::optional<StoredEvent>> e = ctx_.store->FindEvent(item.entry.event_id());
+    absl::StatusOr<std::optional<StoredEvent>> e = view.FindEvent(item.entry.event_id());
     if (e.ok() && e->has_value()) {
       v1::EventHeader h;
       h.ParseFromString((*e)->envelope().header());
@@ -814,10 +891,8 @@ absl::StatusOr<v1::AckResponse> Exchange::Acknowledge(const std::string& caller,
     for (const v1::SectionGrant& g : item.entry.grants()) per.add_sections(g.section());
     m.audit.push_back(std::move(per));
   }
-  absl::StatusOr<Assigned> a = ctx_.store->Apply(std::move(m), now);
-  if (!a.ok()) return a.status();
-  resp.set_acknowledged_through(through);
-  return resp;
+  resp->set_acknowledged_through(through);
+  return m;
 }
 
 uint64_t Exchange::AckedThrough(const std::string& caller) const { return ctx_.store->AckedThrough(caller); }
@@ -870,44 +945,60 @@ absl::Status Exchange::RecordPolicyLoaded(const std::string& who) {
 }
 
 absl::StatusOr<int> Exchange::RaiseDueNotices(absl::Time now, size_t limit) {
-  absl::MutexLock lock(&publish_mu_);
-  absl::StatusOr<std::vector<DueNotice>> due = ctx_.store->DueNotices(now, limit);
-  if (!due.ok()) return due.status();
-  if (due->empty()) return 0;
-  std::shared_ptr<const policy::Evaluator> evaluator = ctx_.policy->Current();
-  const std::string& policy_hash = evaluator->policy().version();
-  Mutation m;
+  // Ordered with the publishes (Submit): the case each notice is about is read
+  // as the batch before it leaves it.
   std::set<std::string> recipients;
-  for (const DueNotice& d : *due) {
-    m.unschedule.push_back(d.key);
-    std::vector<std::string> perpetrators;
-    for (const v1::SubjectRef& s : d.notice.subjects()) {
-      if (s.role() == v1::SUBJECT_ROLE_PERPETRATOR) perpetrators.push_back(s.ref());
-    }
-    absl::StatusOr<CaseView> view = LoadCaseView(*ctx_.store, d.notice.case_ref(), perpetrators);
-    if (!view.ok()) return view.status();
-    // Whom to tell is decided now, by the policy in force and the relations
-    // the case has now: a programme that has ended its work is not told.
-    std::vector<std::string> to;
-    for (const std::string& r : evaluator->NoticeRecipients(d.notice.schedule_id(), ContextOf(*view, now))) {
-      if (ctx_.directory->Knows(r)) to.push_back(r);
-    }
-    const v1::NoticeBody body = DueNoticeBody(d.notice, now);
-    if (to.empty()) {
-      v1::AuditRecord r = NoticeRecord(v1::AUDIT_ACTION_WITHHELD, body, policy_hash, now);
-      r.set_reason("a schedule step fell due, but the policy names no one to tell for this case now");
-      m.audit.push_back(std::move(r));
-      continue;
-    }
-    EnqueueNotice(SignNotice(*ctx_.log_key, body), body, to, policy_hash, now, &m);
-    recipients.insert(to.begin(), to.end());
-  }
-  absl::StatusOr<Assigned> assigned = ctx_.store->Apply(std::move(m), now);
-  if (!assigned.ok()) return assigned.status();
-  ctx_.log->Info("schedule steps due", {{"count", absl::StrCat(due->size())},
+  size_t count = 0;
+  absl::Notification finished;
+  absl::Status status;
+  Submit(
+      [&](const Store& view) -> absl::StatusOr<std::optional<Mutation>> {
+        absl::StatusOr<std::vector<DueNotice>> due = view.DueNotices(now, limit);
+        if (!due.ok()) return due.status();
+        count = due->size();
+        if (due->empty()) return std::nullopt;
+        std::shared_ptr<const policy::Evaluator> evaluator = ctx_.policy->Current();
+        const std::string& policy_hash = evaluator->policy().version();
+        Mutation m;
+        for (const DueNotice& d : *due) {
+          m.unschedule.push_back(d.key);
+          std::vector<std::string> perpetrators;
+          for (const v1::SubjectRef& s : d.notice.subjects()) {
+            if (s.role() == v1::SUBJECT_ROLE_PERPETRATOR) perpetrators.push_back(s.ref());
+          }
+          absl::StatusOr<CaseView> case_view = LoadCaseView(view, d.notice.case_ref(), perpetrators);
+          if (!case_view.ok()) return case_view.status();
+          // Whom to tell is decided now, by the policy in force and the
+          // relations the case has now: a programme that has ended its work is
+          // not told.
+          std::vector<std::string> to;
+          for (const std::string& r :
+               evaluator->NoticeRecipients(d.notice.schedule_id(), ContextOf(*case_view, now))) {
+            if (ctx_.directory->Knows(r)) to.push_back(r);
+          }
+          const v1::NoticeBody body = DueNoticeBody(d.notice, now);
+          if (to.empty()) {
+            v1::AuditRecord r = NoticeRecord(v1::AUDIT_ACTION_WITHHELD, body, policy_hash, now);
+            r.set_reason("a schedule step fell due, but the policy names no one to tell for this case now");
+            m.audit.push_back(std::move(r));
+            continue;
+          }
+          EnqueueNotice(SignNotice(*ctx_.log_key, body), body, to, policy_hash, now, &m);
+          recipients.insert(to.begin(), to.end());
+        }
+        return m;
+      },
+      [&](absl::StatusOr<Assigned> a) {
+        status = a.status();
+        finished.Notify();
+      });
+  finished.WaitForNotification();
+  if (!status.ok()) return status;
+  if (count == 0) return 0;
+  ctx_.log->Info("schedule steps due", {{"count", absl::StrCat(count)},
                                         {"recipients", absl::StrJoin(recipients, ",")}});
   for (const std::string& r : recipients) ctx_.notifier->Notify(r);
-  return static_cast<int>(due->size());
+  return static_cast<int>(count);
 }
 
 }  // namespace accord::broker

@@ -72,11 +72,23 @@ class Exchange {
   absl::StatusOr<v1::ConsentStatus> GetConsent(const std::string& caller,
                                                const v1::GetConsentRequest& request);
 
+  using DeliveriesCallback = std::function<void(absl::StatusOr<std::vector<v1::Delivery>>)>;
+  using AckCallback = std::function<void(absl::StatusOr<v1::AckResponse>)>;
+
   // The caller's deliveries after `after` (each with only the caller's wraps),
   // at most `limit`; each position's first delivery is audited as DELIVERED
-  // before it is returned.
+  // before it is returned. The queue is read and the deliveries built on the
+  // calling thread; their DELIVERED records are written by the writer thread
+  // with the batch being committed (group commit), and `done` runs there once
+  // they are durable. When every position was audited before, `done` runs at
+  // once on the calling thread.
+  void TakeDeliveriesAsync(const std::string& caller, uint64_t after, size_t limit, DeliveriesCallback done);
   absl::StatusOr<std::vector<v1::Delivery>> TakeDeliveries(const std::string& caller,
                                                            uint64_t after, size_t limit);
+  // Acknowledges the caller's queue through `through`, ordered and committed
+  // with the publishes of a batch; `done` runs on the writer thread once the
+  // ACKNOWLEDGED records are durable.
+  void AckAsync(const std::string& caller, uint64_t through, AckCallback done);
   absl::StatusOr<v1::AckResponse> Ack(const std::string& caller, uint64_t through);
   uint64_t AckedThrough(const std::string& caller) const;
 
@@ -98,13 +110,19 @@ class Exchange {
 
  private:
   struct Checked;  // a verified envelope, see exchange.cc
-  struct Pending;  // a publish waiting for its batch
+  struct Pending;  // a publish, or another ordered change, waiting for its batch
   struct Ordered;  // a publish evaluated in its batch's order
   absl::StatusOr<v1::SharePlan> Plan(const std::string& caller, const std::string& header_bytes);
   void VerifyAndQueue(const std::string& caller, const v1::Envelope& envelope, bool consent_call,
                       ReceiptCallback done);
   absl::StatusOr<v1::ConsentStatus> ReadConsent(const std::string& caller, const v1::GetConsentRequest& request);
-  absl::StatusOr<v1::AckResponse> Acknowledge(const std::string& caller, uint64_t through);
+  // The ack's mutation, read against `view`; nullopt when nothing changes.
+  absl::StatusOr<std::optional<Mutation>> Acknowledge(const Store& view, const std::string& caller,
+                                                      uint64_t through, v1::AckResponse* resp) const;
+  // Queues a change to be built against the batch view by the writer thread
+  // and committed with the batch; `built(positions or error)` runs there.
+  void Submit(std::function<absl::StatusOr<std::optional<Mutation>>(const Store& view)> build,
+              std::function<void(absl::StatusOr<Assigned>)> built);
   // What the refusal record of a call about `header_bytes` carries.
   absl::Status Refused(const std::string& caller, const char* call, const std::string& header_bytes,
                        absl::Status status);
@@ -125,12 +143,10 @@ class Exchange {
 
   BrokerContext ctx_;
   RefusalLog refusals_;
-  // Held by the writer thread while it orders and writes a batch, and by Ack
-  // and RaiseDueNotices: duplicate check, case state, consent and queue heads
-  // are read and written under it, so no read-modify-write interleaves.
+  // Held by the writer thread while it orders and writes a batch: every
+  // read-modify-write of duplicate checks, case state, consent, queue heads,
+  // acks and audited deliveries is made there, in batch order (Submit).
   absl::Mutex publish_mu_;
-  // Serialises the audit of first deliveries (Store::DeliveredThrough).
-  absl::Mutex delivery_mu_;
   // Last: its thread stops (committing what is queued) before the rest goes.
   std::unique_ptr<WriterQueue<Pending>> writer_;
 };

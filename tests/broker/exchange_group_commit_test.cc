@@ -335,6 +335,108 @@ TEST_F(GroupCommitTest, PublishesQueuedDuringAWriteShareOneSyncedBatchAndOneSign
   EXPECT_EQ(dup.tree_head().SerializeAsString(), bodies[2].tree_head().SerializeAsString());
 }
 
+// Deliveries and acks are ordered and committed by the writer with the
+// publishes: one write for all, each seeing the ones before it in the batch.
+TEST_F(GroupCommitTest, AcksAndFirstDeliveriesJoinThePublishBatchAndSeeTheOnesBeforeThem) {
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(exchange_->Publish("police", Seal(Header("police", absl::StrCat("police-d-", i), v1::EVENT_KIND_DOMESTIC_INCIDENT, "case-d"), {"summary"})).ok());
+  }
+  // An agency the test policy sends these high-risk incidents to.
+  std::string to;
+  for (const std::string& agency : directory_->verified().Agencies()) {
+    if (to.empty() && store_->QueueHead(agency) == 3) to = agency;
+  }
+  ASSERT_FALSE(to.empty()) << "no agency received the three incidents: " << [&] {
+    std::string heads;
+    for (const std::string& a : directory_->verified().Agencies()) absl::StrAppend(&heads, a, "=", store_->QueueHead(a), " ");
+    return heads;
+  }();
+  const size_t before = store_->batch_sizes().size();
+  const v1::Envelope later = Seal(Header("police", "police-d-later", v1::EVENT_KIND_DOMESTIC_INCIDENT, "case-d"), {"summary"});
+  HoldTheWriter();
+
+  struct Deliveries {
+    absl::Notification done;
+    absl::StatusOr<std::vector<v1::Delivery>> got;
+    Exchange::DeliveriesCallback callback() {
+      return [this](absl::StatusOr<std::vector<v1::Delivery>> d) {
+        got = std::move(d);
+        done.Notify();
+      };
+    }
+  } first, second;
+  struct Acked {
+    absl::Notification done;
+    absl::StatusOr<v1::AckResponse> got;
+    Exchange::AckCallback callback() {
+      return [this](absl::StatusOr<v1::AckResponse> a) {
+        got = std::move(a);
+        done.Notify();
+      };
+    }
+  } ack, ack_again, ack_too_far;
+  // Two streams of `to` take the same positions in one batch, then it
+  // acknowledges them twice, once too far; a publish goes with them.
+  exchange_->TakeDeliveriesAsync(to, 0, 16, first.callback());
+  exchange_->TakeDeliveriesAsync(to, 0, 16, second.callback());
+  exchange_->AckAsync(to, 3, ack.callback());
+  exchange_->AckAsync(to, 2, ack_again.callback());
+  exchange_->AckAsync(to, 9, ack_too_far.callback());
+  Answer published;
+  exchange_->PublishAsync("police", later, published.callback());
+  EXPECT_FALSE(first.done.HasBeenNotified()) << "no delivery before its DELIVERED record is durable";
+  EXPECT_FALSE(ack.done.HasBeenNotified()) << "no ack answered before it is durable";
+  Release();
+
+  first.done.WaitForNotification();
+  second.done.WaitForNotification();
+  ack.done.WaitForNotification();
+  ack_again.done.WaitForNotification();
+  ack_too_far.done.WaitForNotification();
+  ASSERT_TRUE(published.Body().ok()) << published.Body().status();
+  ASSERT_TRUE(first.got.ok()) << first.got.status();
+  ASSERT_TRUE(second.got.ok()) << second.got.status();
+  EXPECT_EQ(first.got->size(), 3u);
+  EXPECT_EQ(second.got->size(), 3u) << "a second stream gets the deliveries too";
+  ASSERT_TRUE(ack.got.ok()) << ack.got.status();
+  EXPECT_EQ(ack.got->acknowledged_through(), 3u);
+  ASSERT_TRUE(ack_again.got.ok()) << ack_again.got.status();
+  EXPECT_EQ(ack_again.got->acknowledged_through(), 3u) << "the earlier ack of the same batch is seen";
+  EXPECT_EQ(ack_too_far.got.status().code(), absl::StatusCode::kOutOfRange) << ack_too_far.got.status();
+
+  // Held publish, then one write: deliveries, ack and publish (the second take
+  // and the repeated ack change nothing, the refused ack stores nothing).
+  const std::vector<size_t> sizes = store_->batch_sizes();
+  ASSERT_GE(sizes.size(), before + 2);
+  EXPECT_EQ(sizes[before], 1u);
+  EXPECT_EQ(sizes[before + 1], 3u) << "deliveries, ack and publish shared one synced write";
+  EXPECT_EQ(store_->AckedThrough(to), 3u);
+  EXPECT_EQ(store_->DeliveredThrough(to), 3u);
+
+  auto count = [&](v1::AuditAction action) {
+    v1::WhoSawQuery q;
+    q.set_agency(to);
+    q.add_actions(action);
+    q.set_limit(1000);
+    absl::StatusOr<std::vector<v1::WhoSawRow>> rows = store_->audit().Query(q);
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    std::vector<uint64_t> positions;
+    for (const v1::WhoSawRow& r : *rows) {
+      if (r.record().recipient() == to) positions.push_back(r.record().queue_sequence());
+    }
+    return positions;
+  };
+  EXPECT_EQ(count(v1::AUDIT_ACTION_DELIVERED), (std::vector<uint64_t>{1, 2, 3})) << "each first delivery once";
+  EXPECT_EQ(count(v1::AUDIT_ACTION_ACKNOWLEDGED), (std::vector<uint64_t>{1, 2, 3}));
+
+  // Taken again after the audit: no write at all, answered at once.
+  const size_t writes = store_->batch_sizes().size();
+  absl::StatusOr<std::vector<v1::Delivery>> again = exchange_->TakeDeliveries(to, 0, 3);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->size(), 3u);
+  EXPECT_EQ(store_->batch_sizes().size(), writes);
+}
+
 TEST_F(GroupCommitTest, EachPublishInABatchSeesTheOnesBeforeIt) {
   // Consent given, and an incident sealed for the IDVA under it.
   ASSERT_TRUE(exchange_->RecordConsent("victim_services",
