@@ -1,8 +1,11 @@
 // Load generator for bench/compare: N publishers send sealed, signed case
 // events (the project's own client library, agents/sdk) to the real
 // accord-broker over mutual TLS, or to the floor server (floor_server.cc);
-// optionally K subscribers receive and acknowledge every delivery.
+// optionally K subscribers receive and acknowledge every delivery (acks are
+// cumulative: each subscriber's ack thread acknowledges the latest position
+// received, so acks coalesce under load instead of pacing the stream).
 // Prints one "result ..." line (load_common.h). See bench/README.md.
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <memory>
@@ -223,7 +226,11 @@ class Subscribers {
       clients_.push_back(std::move(*client));
       contexts_.push_back(std::make_unique<grpc::ClientContext>());
     }
-    for (int i = 0; i < c_.subscribers; ++i) threads_.emplace_back([this, i] { Run(i); });
+    for (int i = 0; i < c_.subscribers; ++i) ackers_.push_back(std::make_unique<Acker>());
+    for (int i = 0; i < c_.subscribers; ++i) {
+      threads_.emplace_back([this, i] { Run(i); });
+      ack_threads_.emplace_back([this, i] { AckLoop(i); });
+    }
     return absl::OkStatus();
   }
 
@@ -233,6 +240,8 @@ class Subscribers {
   void Stop() {
     for (auto& ctx : contexts_) ctx->TryCancel();
     for (std::thread& t : threads_) t.join();
+    for (auto& a : ackers_) a->Stop();
+    for (std::thread& t : ack_threads_) t.join();
   }
 
  private:
@@ -252,14 +261,52 @@ class Subscribers {
           delivered_.fetch_add(1);
         }
       }
+      ackers_[static_cast<size_t>(i)]->Offer(d.queue_sequence());
+    }
+    (void)reader->Finish();
+  }
+
+  // The latest position received, for the ack thread to acknowledge.
+  class Acker {
+   public:
+    void Offer(uint64_t through) {
+      absl::MutexLock l(&mu_);
+      latest_ = std::max(latest_, through);
+    }
+    void Stop() {
+      absl::MutexLock l(&mu_);
+      stopping_ = true;
+    }
+    // Waits for a position not acknowledged yet; 0 once stopping.
+    uint64_t Next(uint64_t acked) {
+      absl::MutexLock l(&mu_);
+      acked_ = acked;
+      mu_.Await(absl::Condition(this, &Acker::Ready));
+      return stopping_ ? 0 : latest_;
+    }
+
+   private:
+    bool Ready() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || latest_ > acked_; }
+    absl::Mutex mu_;
+    uint64_t latest_ ABSL_GUARDED_BY(mu_) = 0;
+    uint64_t acked_ ABSL_GUARDED_BY(mu_) = 0;
+    bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  };
+
+  void AckLoop(int i) {
+    agents::AgencyClient& client = *clients_[static_cast<size_t>(i)];
+    uint64_t acked = 0;
+    for (;;) {
+      const uint64_t through = ackers_[static_cast<size_t>(i)]->Next(acked);
+      if (through == 0) return;
       v1::AckRequest ack;
-      ack.set_through_sequence(d.queue_sequence());
+      ack.set_through_sequence(through);
       v1::AckResponse response;
       grpc::ClientContext ctx;
       ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
       if (!client.exchange().Ack(&ctx, ack, &response).ok()) ack_errors_.fetch_add(1);
+      acked = through;
     }
-    (void)reader->Finish();
   }
 
   const Config& c_;
@@ -268,6 +315,8 @@ class Subscribers {
   std::vector<std::unique_ptr<agents::AgencyClient>> clients_;
   std::vector<std::unique_ptr<grpc::ClientContext>> contexts_;
   std::vector<std::thread> threads_;
+  std::vector<std::unique_ptr<Acker>> ackers_;
+  std::vector<std::thread> ack_threads_;
   std::atomic<int64_t> delivered_{0}, ack_errors_{0};
 };
 
