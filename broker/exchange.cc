@@ -344,10 +344,13 @@ void Exchange::RecordConsentAsync(const std::string& caller, const v1::Envelope&
 
 namespace {
 
-absl::StatusOr<v1::Receipt> Await(const std::function<void(Exchange::ReceiptCallback)>& start) {
+// Runs an asynchronous call and waits for its answer (the blocking forms of
+// PublishAsync, AckAsync, TakeDeliveriesAsync).
+template <typename T>
+absl::StatusOr<T> Await(const std::function<void(std::function<void(absl::StatusOr<T>)>)>& start) {
   absl::Notification done;
-  absl::StatusOr<v1::Receipt> out;
-  start([&](absl::StatusOr<v1::Receipt> r) {
+  absl::StatusOr<T> out;
+  start([&](absl::StatusOr<T> r) {
     out = std::move(r);
     done.Notify();
   });
@@ -358,11 +361,11 @@ absl::StatusOr<v1::Receipt> Await(const std::function<void(Exchange::ReceiptCall
 }  // namespace
 
 absl::StatusOr<v1::Receipt> Exchange::Publish(const std::string& caller, const v1::Envelope& envelope) {
-  return Await([&](ReceiptCallback done) { PublishAsync(caller, envelope, std::move(done)); });
+  return Await<v1::Receipt>([&](ReceiptCallback done) { PublishAsync(caller, envelope, std::move(done)); });
 }
 
 absl::StatusOr<v1::Receipt> Exchange::RecordConsent(const std::string& caller, const v1::Envelope& envelope) {
-  return Await([&](ReceiptCallback done) { RecordConsentAsync(caller, envelope, std::move(done)); });
+  return Await<v1::Receipt>([&](ReceiptCallback done) { RecordConsentAsync(caller, envelope, std::move(done)); });
 }
 
 absl::StatusOr<v1::ConsentStatus> Exchange::GetConsent(const std::string& caller,
@@ -397,14 +400,7 @@ void Exchange::AckAsync(const std::string& caller, uint64_t through, AckCallback
 }
 
 absl::StatusOr<v1::AckResponse> Exchange::Ack(const std::string& caller, uint64_t through) {
-  absl::Notification finished;
-  absl::StatusOr<v1::AckResponse> out;
-  AckAsync(caller, through, [&](absl::StatusOr<v1::AckResponse> r) {
-    out = std::move(r);
-    finished.Notify();
-  });
-  finished.WaitForNotification();
-  return out;
+  return Await<v1::AckResponse>([&](AckCallback done) { AckAsync(caller, through, std::move(done)); });
 }
 
 void Exchange::Submit(std::function<absl::StatusOr<std::optional<Mutation>>(const Store& view)> build,
@@ -788,8 +784,9 @@ void Exchange::TakeDeliveriesAsync(const std::string& caller, uint64_t after, si
   // A position's first delivery is audited; later ones (another stream of the
   // same agency, a reconnect before the ack) add nothing to who saw what, so
   // idle or duplicate streams cannot make every publish write more records.
-  // DeliveredThrough only grows: positions at or below it need no write.
-  if (out->empty() || items->back().sequence <= ctx_.store->DeliveredThrough(caller)) return done(*std::move(out));
+  // DeliveredThrough only grows: positions at or below it need no record.
+  const uint64_t audited = ctx_.store->DeliveredThrough(caller);
+  if (out->empty() || items->back().sequence <= audited) return done(*std::move(out));
   // The records are made here, off the writer thread; the writer keeps those
   // of positions not audited before (by this batch's view).
   auto records = std::make_shared<std::vector<std::pair<uint64_t, v1::AuditRecord>>>();
@@ -797,6 +794,7 @@ void Exchange::TakeDeliveriesAsync(const std::string& caller, uint64_t after, si
   const std::string policy_hash = ctx_.policy->Version();
   for (size_t i = 0; i < items->size(); ++i) {
     const QueueItem& item = (*items)[i];
+    if (item.sequence <= audited) continue;
     v1::AuditRecord r = EventRecord(v1::AUDIT_ACTION_DELIVERED, caller, HeaderOf((*out)[i]), policy_hash);
     r.clear_actor();
     r.set_recipient(caller);
@@ -830,14 +828,8 @@ void Exchange::TakeDeliveriesAsync(const std::string& caller, uint64_t after, si
 
 absl::StatusOr<std::vector<v1::Delivery>> Exchange::TakeDeliveries(const std::string& caller,
                                                                    uint64_t after, size_t limit) {
-  absl::Notification finished;
-  absl::StatusOr<std::vector<v1::Delivery>> out;
-  TakeDeliveriesAsync(caller, after, limit, [&](absl::StatusOr<std::vector<v1::Delivery>> r) {
-    out = std::move(r);
-    finished.Notify();
-  });
-  finished.WaitForNotification();
-  return out;
+  return Await<std::vector<v1::Delivery>>(
+      [&](DeliveriesCallback done) { TakeDeliveriesAsync(caller, after, limit, std::move(done)); });
 }
 
 absl::StatusOr<std::optional<Mutation>> Exchange::Acknowledge(const Store& view, const std::string& caller,
