@@ -45,6 +45,7 @@ class BatchView : public Store {
     return store_->GetCursor(meeting_id, agency);
   }
   uint64_t EventCount() const override { return store_->EventCount() + events_.size(); }
+  WriteTotals Written() const override { return store_->Written(); }
   absl::Status WriteError() const override { return store_->WriteError(); }
   absl::Status Recover() override;
   const audit::AuditLog& audit() const override { return store_->audit(); }

@@ -593,6 +593,10 @@ absl::StatusOr<Exchange::Ordered> Exchange::Order(const std::string& caller, con
     records.push_back(std::move(r));
   }
   std::set<std::string> enqueued;
+  // Everything withheld from anyone goes in one WITHHELD record, after the
+  // routing records: the policy's withholdings, then recipients the policy
+  // permitted but the sender sealed nothing for.
+  google::protobuf::RepeatedPtrField<v1::Withholding> withheld = decision.withheld();
   for (const v1::RecipientDecision& rd : decision.recipients()) {
     QueueEntry q;
     q.set_event_id(h.event_id());
@@ -615,10 +619,9 @@ absl::StatusOr<Exchange::Ordered> Exchange::Order(const std::string& caller, con
         r.add_bases(g.basis());
       }
       if (q.grants_size() == 0) {
-        v1::AuditRecord w = EventRecord(v1::AUDIT_ACTION_WITHHELD, caller, h, policy_hash);
-        w.set_recipient(rd.recipient());
-        w.set_reason("permitted, but the sender sealed no section for this recipient");
-        records.push_back(std::move(w));
+        v1::Withholding* w = withheld.Add();
+        w->set_recipient(rd.recipient());
+        w->set_reason("permitted, but the sender sealed no section for this recipient");
         continue;
       }
     }
@@ -647,12 +650,9 @@ absl::StatusOr<Exchange::Ordered> Exchange::Order(const std::string& caller, con
       m.enqueue.push_back(Enqueue{auditor, std::move(q)});
     }
   }
-  for (const v1::Withholding& w : decision.withheld()) {
+  if (!withheld.empty()) {
     v1::AuditRecord r = EventRecord(v1::AUDIT_ACTION_WITHHELD, caller, h, policy_hash);
-    r.set_recipient(w.recipient());
-    if (!w.section().empty()) r.add_sections(w.section());
-    r.add_rule_ids(w.rule_id());
-    r.set_reason(w.reason());
+    *r.mutable_withheld() = std::move(withheld);
     records.push_back(std::move(r));
   }
   if (h.kind() == v1::EVENT_KIND_CONSENT_RECORDED) {

@@ -199,6 +199,9 @@ class RocksDbStore : public Store {
     }
     if (staged.has_value()) audit_->Commit(*staged);
     absl::MutexLock l(&mu_);
+    ++written_.batches;
+    written_.keys += batch.Count();
+    written_.bytes += batch.GetDataSize();
     write_error_ = absl::OkStatus();
     event_seq_ = event_seq;
     for (const auto& [agency, seq] : qheads) qhead_[agency] = seq;
@@ -321,6 +324,11 @@ class RocksDbStore : public Store {
     return event_count_;
   }
 
+  WriteTotals Written() const override {
+    absl::MutexLock l(&mu_);
+    return written_;
+  }
+
   const audit::AuditLog& audit() const override { return *audit_; }
 
   absl::Status WriteError() const override {
@@ -414,6 +422,7 @@ class RocksDbStore : public Store {
   mutable absl::Mutex mu_;
   uint64_t event_seq_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t event_count_ ABSL_GUARDED_BY(mu_) = 0;
+  WriteTotals written_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, uint64_t> qhead_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, uint64_t> acked_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, uint64_t> delivered_ ABSL_GUARDED_BY(mu_);

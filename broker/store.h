@@ -103,6 +103,14 @@ class Store {
   virtual absl::StatusOr<std::optional<MeetingCursor>> GetCursor(const std::string& meeting_id,
                                                                  const std::string& agency) const = 0;
   virtual uint64_t EventCount() const = 0;
+  // What this store has written since it was opened: synced write batches,
+  // the keys put in them and their bytes (RocksDB's WriteBatch data size).
+  struct WriteTotals {
+    uint64_t batches = 0;
+    uint64_t keys = 0;
+    uint64_t bytes = 0;
+  };
+  virtual WriteTotals Written() const = 0;
   // OK while writes succeed; after a failed write (disk full, out of file
   // descriptors, ...) its error, until a write succeeds again.
   virtual absl::Status WriteError() const = 0;

@@ -38,7 +38,7 @@ struct Filter {
     }
     if (!case_ref.empty() && f.case_ref != case_ref) return false;
     if (!event_id.empty() && f.event_id != event_id) return false;
-    if (!agency.empty() && f.actor_agency != agency && f.recipient != agency) return false;
+    if (!agency.empty() && !f.Names(agency)) return false;
     if (std::find(actions.begin(), actions.end(), f.action) == actions.end()) return false;
     if (from_micros && f.time_micros < *from_micros) return false;
     if (to_micros && f.time_micros >= *to_micros) return false;

@@ -90,6 +90,29 @@ std::string CsvCell(std::string s) {
   return out;
 }
 
+// A record as lines of a table or CSV: one, or for a WITHHELD record that
+// lists its withholdings, one per recipient and section withheld.
+struct Line {
+  std::string recipient;
+  google::protobuf::RepeatedPtrField<std::string> sections, rule_ids;
+  std::string reason;
+};
+
+std::vector<Line> Lines(const v1::AuditRecord& r) {
+  std::vector<Line> out;
+  if (r.withheld().empty()) {
+    out.push_back(Line{r.recipient(), r.sections(), r.rule_ids(), r.reason()});
+    return out;
+  }
+  for (const v1::Withholding& w : r.withheld()) {
+    Line l{w.recipient(), {}, {}, w.reason()};
+    if (!w.section().empty()) l.sections.Add(std::string(w.section()));
+    if (!w.rule_id().empty()) l.rule_ids.Add(std::string(w.rule_id()));
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
 }  // namespace
 
 google::protobuf::Timestamp ToTimestamp(absl::Time t) {
@@ -156,6 +179,12 @@ std::string DescribeRecord(const v1::AuditRecord& r) {
   }
   if (!r.meeting_id().empty()) absl::StrAppend(&out, "; meeting ", Safe(r.meeting_id()));
   if (!r.reason().empty()) absl::StrAppend(&out, "; reason: ", Safe(r.reason()));
+  for (const v1::Withholding& w : r.withheld()) {
+    absl::StrAppend(&out, "; withheld from ", Safe(w.recipient()), ": ",
+                    w.section().empty() ? std::string("everything") : Safe(w.section()));
+    if (!w.rule_id().empty()) absl::StrAppend(&out, " by ", Safe(w.rule_id()));
+    if (!w.reason().empty()) absl::StrAppend(&out, " (", Safe(w.reason()), ")");
+  }
   return out;
 }
 
@@ -164,9 +193,11 @@ std::string WhoSawTable(const std::vector<v1::WhoSawRow>& rows) {
       {"LEAF", "TIME", "ACTION", "ACTOR", "RECIPIENT", "EVENT", "CASE", "SECTIONS", "RULES"}};
   for (const v1::WhoSawRow& row : rows) {
     const v1::AuditRecord& r = row.record();
-    cells.push_back({absl::StrCat(row.leaf_index()), FormatRfc3339(FromTimestamp(r.time())),
-                     ActionName(r.action()), Actor(r), Safe(r.recipient()), Safe(r.event_id()),
-                     Safe(r.case_ref()), Joined(r.sections()), Joined(r.rule_ids())});
+    for (const Line& l : Lines(r)) {
+      cells.push_back({absl::StrCat(row.leaf_index()), FormatRfc3339(FromTimestamp(r.time())),
+                       ActionName(r.action()), Actor(r), Safe(l.recipient), Safe(r.event_id()), Safe(r.case_ref()),
+                       Joined(l.sections), Joined(l.rule_ids)});
+    }
   }
   std::vector<std::size_t> width(cells[0].size(), 0);
   for (const auto& line : cells) {
@@ -191,19 +222,21 @@ std::string WhoSawCsv(const std::vector<v1::WhoSawRow>& rows) {
       "override_reason,override_authorised_by,reason,meeting_id,queue_sequence,envelope_sha256\r\n";
   for (const v1::WhoSawRow& row : rows) {
     const v1::AuditRecord& r = row.record();
-    std::vector<std::string> c = {
-        absl::StrCat(row.leaf_index()), FormatRfc3339(FromTimestamp(r.time())), ActionName(r.action()),
-        r.actor_agency(), r.actor().role(), r.actor().staff_ref(), r.recipient(), r.event_id(),
-        r.event_id().empty() ? "" : KindName(r.event_kind()), r.case_ref(), Subjects(r, true),
-        absl::StrJoin(r.sections(), ";"), absl::StrJoin(r.rule_ids(), ";"), Bases(r), r.policy_hash(),
-        r.consent().purpose(), r.override().reason(),
-        absl::StrCat(r.override().authorised_by().role(), r.has_override() ? " " : "",
-                     r.override().authorised_by().staff_ref()),
-        r.reason(), r.meeting_id(), r.queue_sequence() == 0 ? "" : absl::StrCat(r.queue_sequence()),
-        crypto::Hex(r.envelope_sha256())};
-    std::vector<std::string> quoted;
-    for (std::string& cell : c) quoted.push_back(CsvCell(std::move(cell)));
-    absl::StrAppend(&out, absl::StrJoin(quoted, ","), "\r\n");
+    for (const Line& l : Lines(r)) {
+      std::vector<std::string> c = {
+          absl::StrCat(row.leaf_index()), FormatRfc3339(FromTimestamp(r.time())), ActionName(r.action()),
+          r.actor_agency(), r.actor().role(), r.actor().staff_ref(), l.recipient, r.event_id(),
+          r.event_id().empty() ? "" : KindName(r.event_kind()), r.case_ref(), Subjects(r, true),
+          absl::StrJoin(l.sections, ";"), absl::StrJoin(l.rule_ids, ";"), Bases(r), r.policy_hash(),
+          r.consent().purpose(), r.override().reason(),
+          absl::StrCat(r.override().authorised_by().role(), r.has_override() ? " " : "",
+                       r.override().authorised_by().staff_ref()),
+          l.reason, r.meeting_id(), r.queue_sequence() == 0 ? "" : absl::StrCat(r.queue_sequence()),
+          crypto::Hex(r.envelope_sha256())};
+      std::vector<std::string> quoted;
+      for (std::string& cell : c) quoted.push_back(CsvCell(std::move(cell)));
+      absl::StrAppend(&out, absl::StrJoin(quoted, ","), "\r\n");
+    }
   }
   return out;
 }

@@ -10,9 +10,10 @@ namespace {
 // Field numbers of v1::AuditRecord and its nested messages (audit.proto).
 constexpr uint32_t kSequence = 1, kAction = 2, kTime = 3, kActorAgency = 4, kEventId = 6,
                    kCaseRef = 8, kSubjects = 9, kRecipient = 10, kConsent = 15,
-                   kConsentStatement = 22;
+                   kConsentStatement = 22, kWithheld = 27;
 constexpr uint32_t kTimestampSeconds = 1, kTimestampNanos = 2;
-constexpr uint32_t kSubjectRefRef = 1, kConsentReferenceSubject = 2, kConsentStatementSubject = 1;
+constexpr uint32_t kSubjectRefRef = 1, kConsentReferenceSubject = 2, kConsentStatementSubject = 1,
+                   kWithholdingRecipient = 1;
 
 enum WireType : uint32_t { kVarint = 0, kFixed64 = 1, kBytes = 2, kStartGroup = 3, kEndGroup = 4, kFixed32 = 5 };
 constexpr int kMaxGroupDepth = 16;
@@ -137,6 +138,11 @@ std::string StringPrefix(char kind, std::string_view value) {
 
 }  // namespace
 
+bool RecordFields::Names(std::string_view agency) const {
+  return actor_agency == agency || recipient == agency ||
+         std::find(withheld_from.begin(), withheld_from.end(), agency) != withheld_from.end();
+}
+
 std::string Be64(uint64_t v) {
   std::string out(8, '\0');
   for (int i = 7; i >= 0; --i, v >>= 8) out[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xff);
@@ -173,6 +179,12 @@ absl::StatusOr<RecordFields> ReadRecordFields(std::string_view leaf) {
         std::string_view ref;
         if (!in.Bytes(&bytes) || !ReadNestedString(bytes, kSubjectRefRef, &ref)) return -1;
         f.subject_refs.push_back(ref);
+        return 1;
+      }
+      case kWithheld: {
+        std::string_view recipient;
+        if (!in.Bytes(&bytes) || !ReadNestedString(bytes, kWithholdingRecipient, &recipient)) return -1;
+        f.withheld_from.push_back(recipient);
         return 1;
       }
       case kConsent:
@@ -249,13 +261,16 @@ std::string TimeKeyPrefix(int64_t micros) {
 std::vector<std::string> IndexKeys(const RecordFields& f, uint64_t leaf) {
   const std::string suffix = Be64(leaf);
   std::vector<std::string> keys;
-  keys.reserve(6 + f.subject_refs.size());
+  keys.reserve(6 + f.subject_refs.size() + f.withheld_from.size());
   for (std::string_view ref : f.subject_refs) {
     if (!ref.empty()) AppendUnique(keys, SubjectPrefix(ref) + suffix);
   }
   if (!f.case_ref.empty()) keys.push_back(CasePrefix(f.case_ref) + suffix);
   if (!f.event_id.empty()) keys.push_back(EventPrefix(f.event_id) + suffix);
   for (std::string_view agency : {f.actor_agency, f.recipient}) {
+    if (!agency.empty()) AppendUnique(keys, AgencyPrefix(agency) + suffix);
+  }
+  for (std::string_view agency : f.withheld_from) {
     if (!agency.empty()) AppendUnique(keys, AgencyPrefix(agency) + suffix);
   }
   keys.push_back(ActionPrefix(f.action) + suffix);

@@ -42,6 +42,12 @@ struct RecordFields {
   std::string_view case_ref;
   // subjects[].ref, consent.subject_ref and consent_statement.subject_ref.
   absl::InlinedVector<std::string_view, 4> subject_refs;
+  // withheld[].recipient, in order (an agency may appear more than once).
+  absl::InlinedVector<std::string_view, 4> withheld_from;
+
+  // Whether the record concerns `agency`: as actor, recipient or one it
+  // withheld from.
+  bool Names(std::string_view agency) const;
 };
 
 // Reads `leaf` as protobuf wire format (last value wins, as in a full parse).
@@ -70,7 +76,8 @@ absl::StatusOr<HeadFields> ReadHeadFields(std::string_view signed_head);
 
 // audit_index keys, all ending in be64(leaf) and mapping to an empty value:
 //   s|<subject_ref>|leaf   c|<case_ref>|leaf   e|<event_id>|leaf
-//   a|<agency>|leaf (actor_agency and recipient)   k|u8(action)|leaf
+//   a|<agency>|leaf (actor_agency, recipient and withheld[].recipient)
+//   k|u8(action)|leaf
 //   t|be64(unix micros)|leaf
 // Empty strings are not indexed; a key is listed once even if it matches twice.
 std::vector<std::string> IndexKeys(const RecordFields& fields, uint64_t leaf);

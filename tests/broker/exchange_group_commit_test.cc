@@ -110,6 +110,7 @@ class GatedStore : public Store {
     return real_->GetCursor(m, a);
   }
   uint64_t EventCount() const override { return real_->EventCount(); }
+  WriteTotals Written() const override { return real_->Written(); }
   absl::Status WriteError() const override { return real_->WriteError(); }
   absl::Status Recover() override { return real_->Recover(); }
   const audit::AuditLog& audit() const override { return real_->audit(); }

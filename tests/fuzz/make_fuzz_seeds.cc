@@ -179,6 +179,20 @@ std::vector<v1::AuditRecord> Records() {
   withheld.add_rule_ids("never-victim-contact-to-programme");
   withheld.set_reason("forbid: victim safety\x1b[2J");
   out.push_back(withheld);
+  // The form the broker writes: one record listing every withholding.
+  v1::AuditRecord listed = withheld;
+  listed.clear_recipient();
+  listed.clear_sections();
+  listed.clear_rule_ids();
+  listed.clear_reason();
+  for (const char* to : {"perpetrator_programme", "auditor\x1b[2J"}) {
+    v1::Withholding* w = listed.add_withheld();
+    w->set_recipient(to);
+    w->set_section("victim_contact");
+    w->set_rule_id("never-victim-contact-to-programme");
+    w->set_reason("forbid: victim safety\r");
+  }
+  out.push_back(listed);
   v1::AuditRecord pulled;
   pulled.set_sequence(3);
   pulled.set_action(v1::AUDIT_ACTION_MEETING_PACK_PULLED);

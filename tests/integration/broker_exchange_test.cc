@@ -64,9 +64,29 @@ TEST_F(BrokerTest, EachRecipientOpensExactlyThePermittedSectionsAndOthersGetNoth
   q.add_actions(v1::AUDIT_ACTION_WITHHELD);
   absl::StatusOr<v1::WhoSawResponse> withheld = WhoSaw(q);
   ASSERT_TRUE(withheld.ok()) << withheld.status();
+  // One WITHHELD record per event lists every recipient and section refused.
+  ASSERT_EQ(withheld->rows_size(), 1) << "one withheld record per event";
   std::set<std::string> refused;
-  for (const v1::WhoSawRow& row : withheld->rows()) refused.insert(row.record().recipient());
+  for (const v1::Withholding& w : withheld->rows(0).record().withheld()) {
+    refused.insert(w.recipient());
+    EXPECT_FALSE(w.rule_id().empty() && w.reason().empty()) << w.recipient() << ": every withholding says why";
+  }
   EXPECT_TRUE(refused.count("perpetrator_programme")) << "withholding is audited too";
+  for (const auto& [agency, sections] : expected) {
+    for (const v1::Withholding& w : withheld->rows(0).record().withheld()) {
+      if (w.recipient() != agency) continue;
+      EXPECT_TRUE(w.section().empty() ||
+                  std::find(sections.begin(), sections.end(), w.section()) == sections.end())
+          << agency << " was both sent and refused '" << w.section() << "'";
+    }
+  }
+  // Asking about one agency finds the record through the agency index.
+  q.set_agency("perpetrator_programme");
+  absl::StatusOr<v1::WhoSawResponse> for_programme = WhoSaw(q);
+  ASSERT_TRUE(for_programme.ok()) << for_programme.status();
+  ASSERT_EQ(for_programme->rows_size(), 1);
+  EXPECT_EQ(for_programme->rows(0).leaf_index(), withheld->rows(0).leaf_index());
+  q.clear_agency();
   // Deliveries were audited as they were streamed.
   q.clear_actions();
   q.add_actions(v1::AUDIT_ACTION_DELIVERED);

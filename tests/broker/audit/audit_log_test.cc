@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "broker/audit/merkle.h"
@@ -356,6 +357,52 @@ TEST_F(AuditLogTest, IndexesConsentSubjectsAndBothAgencies) {
     q.set_agency(agency);
     EXPECT_EQ(Leaves(t, q), std::vector<uint64_t>{1}) << agency;
   }
+}
+
+// The broker's one WITHHELD record per event names the agencies refused in
+// `withheld`: each is found by an agency query, an agency it does not name is
+// not, and the offline verifier derives the same index entries.
+TEST_F(AuditLogTest, IndexesEveryAgencyAWithheldRecordNames) {
+  TestLog t(tmp_.Path("db"));
+  v1::AuditRecord withheld = SampleRecord(3);
+  withheld.clear_recipient();
+  withheld.clear_reason();
+  withheld.set_actor_agency("police");
+  for (const char* to : {"perpetrator_programme", "childrens_services", "perpetrator_programme"}) {
+    v1::Withholding* w = withheld.add_withheld();
+    w->set_recipient(to);
+    w->set_section("victim_contact");
+    w->set_rule_id("never-victim-contact-to-programme");
+  }
+  ASSERT_TRUE(t.Append({SampleRecord(0), withheld}).ok());
+
+  const std::string bytes = withheld.SerializeAsString();  // the fields point into it
+  absl::StatusOr<RecordFields> f = ReadRecordFields(bytes);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_THAT(f->withheld_from, ::testing::ElementsAre("perpetrator_programme", "childrens_services",
+                                                     "perpetrator_programme"));
+  std::vector<std::string> agency_keys;
+  for (const std::string& k : IndexKeys(*f, 1)) {
+    if (k[0] == 'a') agency_keys.push_back(k.substr(2, k.size() - 11));
+  }
+  EXPECT_THAT(agency_keys, ::testing::ElementsAre("police", "perpetrator_programme", "childrens_services"))
+      << "each agency once";
+
+  v1::WhoSawQuery q;
+  q.add_actions(v1::AUDIT_ACTION_WITHHELD);
+  for (const char* agency : {"police", "perpetrator_programme", "childrens_services"}) {
+    q.set_agency(agency);
+    EXPECT_EQ(Leaves(t, q), std::vector<uint64_t>{1}) << agency;
+  }
+  q.set_agency("probation");
+  EXPECT_TRUE(Leaves(t, q).empty()) << "probation was refused nothing";
+
+  t.Close();
+  VerifyOptions options;
+  options.log_public_key = t.key().public_key();
+  absl::StatusOr<VerifyReport> r = VerifyDataDirectory(tmp_.Path("db"), options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->ok()) << r->finding->problem;
 }
 
 // One writer appends while readers take the latest head and prove against

@@ -343,6 +343,28 @@ TEST_F(TamperTest, HiddenAndInventedIndexEntriesAreNamed) {
   ExpectFinding(Verify(), 124, "index holds an entry");
 }
 
+// A WITHHELD record lists the agencies refused; deleting the index entry of
+// one of them would hide the refusal from a question about that agency.
+TEST_F(TamperTest, AHiddenWithheldAgencyIsNamed) {
+  {
+    TestLog log(dir_, *crypto::SigningKey::FromSeed(key_seed_));
+    v1::AuditRecord withheld = testing::SampleRecord(kSize);
+    withheld.set_action(v1::AUDIT_ACTION_WITHHELD);
+    withheld.clear_recipient();
+    withheld.set_actor_agency("police");
+    withheld.add_withheld()->set_recipient("probation");
+    withheld.add_withheld()->set_recipient("perpetrator_programme");
+    ASSERT_TRUE(log.Append({withheld}).ok());
+  }
+  ASSERT_TRUE(Verify().ok()) << Verify().finding->problem;
+  {
+    Disk disk(dir_);
+    disk.DeleteIf(disk.cfs().index,
+                  [](std::string_view k) { return k == AgencyPrefix("perpetrator_programme") + Be64(kSize); });
+  }
+  ExpectFinding(Verify(), kSize, "its index entry 'a|perpetrator_programme|' is missing");
+}
+
 TEST_F(TamperTest, KeptHeadWithABadSignatureIsRefused) {
   VerifyOptions options;
   options.log_public_key = public_key_;
