@@ -75,6 +75,16 @@ absl::Status AuditLog::Load() {
   leaves->SeekToLast();
   if (!leaves->status().ok()) return FromRocks(leaves->status(), "cannot read audit_leaves");
 
+  if (cfs_.meta != nullptr) {
+    std::string from;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_.meta, kIndexRunsFromKey, &from);
+    if (s.ok()) {
+      runs_from_ = ReadBe64(from);
+      if (!runs_from_) return absl::DataLossError("audit_meta holds a malformed index_runs_from; run `accord audit verify`");
+    } else if (!s.IsNotFound()) {
+      return FromRocks(s, "cannot read audit_meta");
+    }
+  }
   uint64_t stored_leaves = 0;
   if (leaves->Valid()) {
     std::optional<uint64_t> last = ReadBe64(leaves->key().ToStringView());
@@ -150,6 +160,12 @@ absl::StatusOr<StagedAppend> AuditLog::Stage(std::vector<v1::AuditRecord> record
   };
   auto put_tile = [&](const std::string& k, const std::string& v) { put(cfs_.tiles, k, v); };
   absl::Status tiled;
+  if (cfs_.meta == nullptr) return absl::FailedPreconditionError("audit log opened without audit_meta cannot append");
+  // The first append of a log that predates index runs marks where they start.
+  const bool store_runs_from = !runs_from_.has_value();
+  if (store_runs_from) put(cfs_.meta, kIndexRunsFromKey, Be64(size_));
+  IndexRuns runs;
+  auto put_run = [&](const std::string& k, const std::string& v) { put(cfs_.index, k, v); };
   for (std::size_t i = 0; i < records.size(); ++i) {
     const uint64_t index = size_ + i;
     v1::AuditRecord& record = records[i];
@@ -159,13 +175,14 @@ absl::StatusOr<StagedAppend> AuditLog::Stage(std::vector<v1::AuditRecord> record
     if (!record.SerializeToString(&leaf)) return absl::InternalError("cannot serialize audit record");
     absl::StatusOr<RecordFields> fields = ReadRecordFields(leaf);
     if (!fields.ok()) return fields.status();
-    for (const std::string& key : IndexKeys(*fields, index)) put(cfs_.index, key, "");
+    runs.Add(index, *fields, put_run);
     edge.Append(LeafHash(leaf), [&](int level, uint64_t at, const std::string& hash) {
       if (tiled.ok()) tiled = tiles.Add(level, at, hash, put_tile);
     });
     put(cfs_.leaves, LeafKey(index), leaf);
   }
   if (!tiled.ok()) return tiled;
+  runs.End(size_ + records.size(), put_run);
   tiles.Flush(put_tile);
   if (!s.ok()) return FromRocks(s, "cannot stage audit records");
   const uint64_t new_size = size_ + records.size();
@@ -189,6 +206,7 @@ absl::StatusOr<StagedAppend> AuditLog::Stage(std::vector<v1::AuditRecord> record
   staged_tiles_ = std::move(tiles);
   staged_head_ = staged.head;
   staged_head_time_ = head_time;
+  staged_runs_from_ = store_runs_from;
   return staged;
 }
 
@@ -200,6 +218,7 @@ void AuditLog::Commit(const StagedAppend& staged) {
   tiles_ = std::move(staged_tiles_);
   head_ = staged_head_;
   head_time_ = staged_head_time_;
+  if (staged_runs_from_) runs_from_ = staged.first_index;
   staging_ = false;
 }
 

@@ -170,6 +170,11 @@ class AuditLog {
   absl::Time staged_head_time_ ABSL_GUARDED_BY(mu_);
   absl::Time head_time_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();  // heads never go back in time
   mutable std::optional<std::string> refused_ ABSL_GUARDED_BY(mu_);  // RefuseAppends
+  // From this leaf on the index holds runs (storage_layout.h); nullopt until
+  // the first append of a log whose audit_meta does not say yet, which then
+  // stores it.
+  std::optional<uint64_t> runs_from_ ABSL_GUARDED_BY(mu_);
+  bool staged_runs_from_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace accord::audit

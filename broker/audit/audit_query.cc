@@ -115,11 +115,21 @@ absl::StatusOr<std::vector<v1::WhoSawRow>> AuditLog::Query(const v1::WhoSawQuery
   accesses.push_back(std::move(by_action));
 
   rocksdb::ReadOptions read;
+  // An entry names the leaves [first, first + count) (storage_layout.h).
+  auto run_of = [](const rocksdb::Iterator& it) -> std::optional<std::pair<uint64_t, uint64_t>> {
+    std::optional<uint64_t> first = LeafOfIndexKey(it.key().ToStringView());
+    std::optional<uint64_t> count = RunCount(it.value().ToStringView());
+    if (!first || !count) return std::nullopt;
+    return std::make_pair(*first, *count);
+  };
   auto count = [&](const Access& a, uint64_t cap) {
     uint64_t n = 0;
     for (const auto& [begin, end] : a.ranges) {
       std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, cfs_.index));
-      for (it->Seek(begin); it->Valid() && it->key().ToStringView() < end && n <= cap; it->Next()) ++n;
+      for (it->Seek(begin); it->Valid() && it->key().ToStringView() < end && n <= cap; it->Next()) {
+        const auto run = run_of(*it);
+        n += run ? run->second : 1;
+      }
     }
     return n;
   };
@@ -137,7 +147,11 @@ absl::StatusOr<std::vector<v1::WhoSawRow>> AuditLog::Query(const v1::WhoSawQuery
     for (const auto& [begin, end] : access.ranges) {
       std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, cfs_.index));
       for (it->Seek(begin); it->Valid() && it->key().ToStringView() < end; it->Next()) {
-        if (std::optional<uint64_t> leaf = LeafOfIndexKey(it->key().ToStringView())) leaves.push_back(*leaf);
+        const auto run = run_of(*it);
+        if (!run) return absl::DataLossError("audit_index holds a malformed entry; run `accord audit verify`");
+        for (uint64_t leaf = run->first; leaf - run->first < run->second && leaf < tree_size; ++leaf) {
+          leaves.push_back(leaf);
+        }
       }
       if (!it->status().ok()) return FromRocks(it->status(), "cannot read audit_index");
     }
@@ -169,9 +183,12 @@ absl::StatusOr<std::vector<v1::WhoSawRow>> AuditLog::Query(const v1::WhoSawQuery
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, cfs_.index));
     const auto& [begin, end] = access.ranges[0];
     for (it->Seek(begin); it->Valid() && it->key().ToStringView() < end && rows.size() < limit; it->Next()) {
-      std::optional<uint64_t> leaf = LeafOfIndexKey(it->key().ToStringView());
-      if (!leaf) continue;
-      if (absl::Status s = consider(*leaf); !s.ok()) return s;
+      const auto run = run_of(*it);
+      if (!run) return absl::DataLossError("audit_index holds a malformed entry; run `accord audit verify`");
+      for (uint64_t leaf = run->first;
+           leaf - run->first < run->second && leaf < tree_size && rows.size() < limit; ++leaf) {
+        if (absl::Status s = consider(leaf); !s.ok()) return s;
+      }
     }
     if (!it->status().ok()) return FromRocks(it->status(), "cannot read audit_index");
   } else {

@@ -47,6 +47,19 @@ class SetDigest {
   uint64_t count_ = 0;
 };
 
+// One audit_index entry as a digest item: key and value, unambiguously.
+std::string IndexItem(std::string_view key, std::string_view value) {
+  std::string item = Be64(key.size());
+  item.append(key);
+  item.append(value);
+  return item;
+}
+
+// "'c|case-1|'" for messages: an entry's prefix, without its leaf.
+std::string EntryName(std::string_view key) {
+  return std::string(key.substr(0, key.size() >= 8 ? key.size() - 8 : 0));
+}
+
 class LogChecker {
  public:
   LogChecker(rocksdb::DB* db, const AuditColumnFamilies& cfs, const VerifyOptions& options,
@@ -91,6 +104,18 @@ class LogChecker {
   bool CheckEnd(uint64_t n);
   absl::Status CheckIndex(uint64_t n);
   absl::Status LocateIndexDifference(uint64_t n);
+  // The index entries record `i` implies (legacy per-leaf keys before
+  // runs_from_, else the runs it ends), to `emit(key, value)`; End ends the
+  // runs at an append boundary.
+  template <typename Emit>
+  void ExpectIndex(IndexRuns& runs, uint64_t i, const RecordFields& fields, Emit emit) {
+    if (i < runs_from_) {
+      for (const std::string& k : IndexKeys(fields, i)) emit(k, std::string());
+    } else {
+      runs.Add(i, fields, emit);
+    }
+  }
+  absl::Status ReadRunsFrom();
 
   rocksdb::DB* db_;
   AuditColumnFamilies cfs_;
@@ -116,8 +141,25 @@ class LogChecker {
   absl::Time last_head_time_ = absl::InfinitePast();
   std::array<uint8_t, crypto_shorthash_siphashx24_KEYBYTES> digest_key_;
   std::unique_ptr<SetDigest> expected_index_;
+  IndexRuns expected_runs_;
+  uint64_t runs_from_ = UINT64_MAX;  // audit_meta's index_runs_from; absent: no runs
   absl::Time start_;
 };
+
+absl::Status LogChecker::ReadRunsFrom() {
+  if (cfs_.meta == nullptr) return absl::OkStatus();  // a database from before audit_meta
+  std::string value;
+  rocksdb::Status s = db_->Get(read_, cfs_.meta, kIndexRunsFromKey, &value);
+  if (s.IsNotFound()) return absl::OkStatus();
+  if (!s.ok()) return absl::UnavailableError(absl::StrCat("cannot read audit_meta: ", s.ToString()));
+  std::optional<uint64_t> from = ReadBe64(value);
+  if (!from) {
+    report_.finding = VerifyFinding{0, "audit_meta's index_runs_from is malformed: the who-saw index cannot be checked"};
+    return absl::OkStatus();
+  }
+  runs_from_ = *from;
+  return absl::OkStatus();
+}
 
 absl::Status LogChecker::FindLatestHead() {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_, cfs_.heads));
@@ -295,7 +337,8 @@ bool LogChecker::CheckLeaf(uint64_t i, rocksdb::Slice key, rocksdb::Slice value)
   }
   stack_.push_back(h);
   if (expected_index_) {
-    for (const std::string& k2 : IndexKeys(*fields, i)) expected_index_->Add(k2);
+    ExpectIndex(expected_runs_, i, *fields,
+                [this](const std::string& entry, const std::string& v) { expected_index_->Add(IndexItem(entry, v)); });
   }
   return CheckHeadsAt(i + 1);
 }
@@ -356,6 +399,12 @@ bool LogChecker::CheckHeadsAt(uint64_t size) {
     if (!root) root = RootHash();
     if (!CheckHead(size, heads_->value(), *root)) return false;
     heads_->Next();
+    // An append ends here: so do its index runs.
+    if (expected_index_) {
+      expected_runs_.End(size, [this](const std::string& key, const std::string& v) {
+        expected_index_->Add(IndexItem(key, v));
+      });
+    }
   }
   if (auto kept = kept_.find(size); kept != kept_.end()) {
     if (!root) root = RootHash();
@@ -417,8 +466,9 @@ bool LogChecker::CheckEnd(uint64_t n) {
 absl::Status LogChecker::CheckIndex(uint64_t n) {
   SetDigest found(digest_key_);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_, cfs_.index));
+  expected_runs_.End(n, [this](const std::string& k, const std::string& v) { expected_index_->Add(IndexItem(k, v)); });
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    found.Add(it->key().ToStringView());
+    found.Add(IndexItem(it->key().ToStringView(), it->value().ToStringView()));
     if (options_.progress && found.count() % options_.progress_every == 0) {
       options_.progress({VerifyProgress::Phase::kIndex, found.count(), expected_index_->count(),
                          absl::Now() - start_});
@@ -430,32 +480,87 @@ absl::Status LogChecker::CheckIndex(uint64_t n) {
   return LocateIndexDifference(n);
 }
 
-// Only after the digests differ: find the first record whose entries are
-// missing, else the first entry that belongs to no record.
+// Only after the digests differ: first every entry the records imply, in
+// leaf order, must be stored with its value (else the first record hidden is
+// named); then every stored entry must be one of them (else the first entry
+// no record implies is named).
 absl::Status LogChecker::LocateIndexDifference(uint64_t n) {
-  std::unique_ptr<rocksdb::Iterator> leaves(db_->NewIterator(read_, cfs_.leaves));
-  uint64_t i = 0;
-  for (leaves->SeekToFirst(); leaves->Valid() && i < n; leaves->Next(), ++i) {
-    absl::StatusOr<RecordFields> fields = ReadRecordFields(leaves->value().ToStringView());
-    if (!fields.ok()) continue;
-    for (const std::string& key : IndexKeys(*fields, i)) {
-      std::string ignored;
-      rocksdb::Status s = db_->Get(read_, cfs_.index, key, &ignored);
-      if (s.IsNotFound()) {
-        Fail(i, absl::StrCat("record ", i, " is hidden from who-saw queries: its index entry '",
-                             key.substr(0, key.size() - 8), "' is missing"));
-        return absl::OkStatus();
-      }
-      if (!s.ok()) return absl::UnavailableError(absl::StrCat("cannot read audit_index: ", s.ToString()));
-    }
-  }
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_, cfs_.index));
   std::optional<VerifyFinding> first;
+  auto note = [&](uint64_t at, std::string problem) {
+    if (!first || at < first->index) first = VerifyFinding{at, std::move(problem)};
+  };
+  // Keyed 64-bit hashes of the expected run entries; legacy entries are
+  // checked against their record instead.
+  std::vector<uint64_t> expected_runs;
+  auto short_hash = [this](const std::string& item) {
+    uint64_t h = 0;
+    crypto_shorthash(reinterpret_cast<uint8_t*>(&h), reinterpret_cast<const uint8_t*>(item.data()), item.size(),
+                     digest_key_.data());
+    return h;
+  };
+  absl::Status read_error;
+  auto expect = [&](const std::string& key, const std::string& value) {
+    const uint64_t from = LeafOfIndexKey(key).value_or(0);
+    const uint64_t count = RunCount(value).value_or(1);
+    if (!value.empty()) expected_runs.push_back(short_hash(IndexItem(key, value)));
+    std::string stored;
+    rocksdb::Status s = db_->Get(read_, cfs_.index, key, &stored);
+    if (s.IsNotFound()) {
+      note(from, absl::StrCat(count == 1 ? absl::StrCat("record ", from, " is")
+                                         : absl::StrCat("records ", from, "..", from + count - 1, " are"),
+                              " hidden from who-saw queries: ", count == 1 ? "its" : "their", " index entry '",
+                              EntryName(key), "' is missing"));
+      return;
+    }
+    if (!s.ok()) {
+      if (read_error.ok()) read_error = absl::UnavailableError(absl::StrCat("cannot read audit_index: ", s.ToString()));
+      return;
+    }
+    if (stored == value) return;
+    const std::optional<uint64_t> says = RunCount(stored);
+    if (stored.empty() != value.empty()) {
+      note(from, absl::StrCat("the who-saw index entry '", EntryName(key), "' from record ", from,
+                              " is not in the layout the log keeps for it (",
+                              value.empty() ? "one entry per record" : "runs of records", ")"));
+    } else if (says && *says < count) {
+      note(from + *says, absl::StrCat("record ", from + *says, " is hidden from who-saw queries: the index entry '",
+                                      EntryName(key), "' from record ", from, " covers ", *says, " records, not ",
+                                      count));
+    } else {
+      note(from, absl::StrCat("the who-saw index entry '", EntryName(key), "' from record ", from, " claims ",
+                              says ? absl::StrCat(*says) : std::string("a malformed number of"),
+                              " records where the records imply ", count));
+    }
+  };
+  {
+    std::unique_ptr<rocksdb::Iterator> leaves(db_->NewIterator(read_, cfs_.leaves));
+    std::unique_ptr<rocksdb::Iterator> heads(db_->NewIterator(read_, cfs_.heads));
+    IndexRuns runs;
+    uint64_t i = 0;
+    heads->SeekToFirst();
+    for (leaves->SeekToFirst(); leaves->Valid() && i < n; leaves->Next(), ++i) {
+      absl::StatusOr<RecordFields> fields = ReadRecordFields(leaves->value().ToStringView());
+      if (fields.ok()) ExpectIndex(runs, i, *fields, expect);
+      while (heads->Valid() && ReadBe64(heads->key().ToStringView()).value_or(UINT64_MAX) <= i + 1) {
+        if (ReadBe64(heads->key().ToStringView()) == i + 1) runs.End(i + 1, expect);
+        heads->Next();
+      }
+    }
+    runs.End(n, expect);
+  }
+  if (!read_error.ok()) return read_error;
+  if (first) {
+    report_.finding = *first;
+    return absl::OkStatus();
+  }
+  std::sort(expected_runs.begin(), expected_runs.end());
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_, cfs_.index));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const std::string key = it->key().ToString();
+    const std::string value = it->value().ToString();
     const std::optional<uint64_t> leaf = LeafOfIndexKey(key);
     bool belongs = false;
-    if (leaf && *leaf < n) {
+    if (leaf && *leaf < n && value.empty() && *leaf < runs_from_) {
       std::string bytes;
       if (db_->Get(read_, cfs_.leaves, LeafKey(*leaf), &bytes).ok()) {
         absl::StatusOr<RecordFields> fields = ReadRecordFields(bytes);
@@ -464,12 +569,13 @@ absl::Status LogChecker::LocateIndexDifference(uint64_t n) {
           belongs = std::find(keys.begin(), keys.end(), key) != keys.end();
         }
       }
+    } else if (leaf && !value.empty()) {
+      belongs = std::binary_search(expected_runs.begin(), expected_runs.end(), short_hash(IndexItem(key, value)));
     }
-    const uint64_t at = leaf.value_or(n);
-    if (!belongs && (!first || at < first->index)) {
-      first = VerifyFinding{at, absl::StrCat("the who-saw index holds an entry '",
-                                             crypto::Hex(key.substr(0, key.size() >= 8 ? key.size() - 8 : 0)),
-                                             "' (hex) for record ", at, " that the record does not imply")};
+    if (!belongs) {
+      const uint64_t at = leaf.value_or(n);
+      note(at, absl::StrCat("the who-saw index holds an entry '", crypto::Hex(EntryName(key)), "' (hex) for record ",
+                            at, " that the records do not imply"));
     }
   }
   report_.finding = first.value_or(VerifyFinding{0, "the who-saw index does not match the records"});
@@ -479,7 +585,11 @@ absl::Status LogChecker::LocateIndexDifference(uint64_t n) {
 absl::StatusOr<VerifyReport> LogChecker::Run() {
   start_ = absl::Now();
   if (absl::Status s = FindLatestHead(); !s.ok()) return s;
-  if (options_.check_index) expected_index_ = std::make_unique<SetDigest>(digest_key_);
+  if (options_.check_index) {
+    if (absl::Status s = ReadRunsFrom(); !s.ok()) return s;
+    if (report_.finding) return std::move(report_);
+    expected_index_ = std::make_unique<SetDigest>(digest_key_);
+  }
   stack_.reserve(kMaxLevels);
   heads_.reset(db_->NewIterator(read_, cfs_.heads));
   std::unique_ptr<rocksdb::Iterator> leaves(db_->NewIterator(read_, cfs_.leaves));

@@ -258,24 +258,39 @@ std::string TimeKeyPrefix(int64_t micros) {
   return out;
 }
 
-std::vector<std::string> IndexKeys(const RecordFields& f, uint64_t leaf) {
-  const std::string suffix = Be64(leaf);
+std::vector<std::string> IndexPrefixes(const RecordFields& f) {
   std::vector<std::string> keys;
   keys.reserve(6 + f.subject_refs.size() + f.withheld_from.size());
   for (std::string_view ref : f.subject_refs) {
-    if (!ref.empty()) AppendUnique(keys, SubjectPrefix(ref) + suffix);
+    if (!ref.empty()) AppendUnique(keys, SubjectPrefix(ref));
   }
-  if (!f.case_ref.empty()) keys.push_back(CasePrefix(f.case_ref) + suffix);
-  if (!f.event_id.empty()) keys.push_back(EventPrefix(f.event_id) + suffix);
+  if (!f.case_ref.empty()) keys.push_back(CasePrefix(f.case_ref));
+  if (!f.event_id.empty()) keys.push_back(EventPrefix(f.event_id));
   for (std::string_view agency : {f.actor_agency, f.recipient}) {
-    if (!agency.empty()) AppendUnique(keys, AgencyPrefix(agency) + suffix);
+    if (!agency.empty()) AppendUnique(keys, AgencyPrefix(agency));
   }
   for (std::string_view agency : f.withheld_from) {
-    if (!agency.empty()) AppendUnique(keys, AgencyPrefix(agency) + suffix);
+    if (!agency.empty()) AppendUnique(keys, AgencyPrefix(agency));
   }
-  keys.push_back(ActionPrefix(f.action) + suffix);
-  keys.push_back(TimeKeyPrefix(f.time_micros) + suffix);
+  keys.push_back(ActionPrefix(f.action));
+  keys.push_back(TimeKeyPrefix(f.time_micros));
   return keys;
+}
+
+std::vector<std::string> IndexKeys(const RecordFields& f, uint64_t leaf) {
+  const std::string suffix = Be64(leaf);
+  std::vector<std::string> keys = IndexPrefixes(f);
+  for (std::string& k : keys) k += suffix;
+  return keys;
+}
+
+std::string RunValue(uint64_t count) { return Be64(count); }
+
+std::optional<uint64_t> RunCount(std::string_view value) {
+  if (value.empty()) return 1;
+  std::optional<uint64_t> n = ReadBe64(value);
+  if (!n || *n == 0) return std::nullopt;
+  return n;
 }
 
 std::optional<uint64_t> LeafOfIndexKey(std::string_view key) {

@@ -6,6 +6,7 @@
 #ifndef ACCORD_BROKER_AUDIT_STORAGE_LAYOUT_H_
 #define ACCORD_BROKER_AUDIT_STORAGE_LAYOUT_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -74,13 +75,63 @@ struct HeadFields {
 // INVALID_ARGUMENT if either message is not well-formed wire format.
 absl::StatusOr<HeadFields> ReadHeadFields(std::string_view signed_head);
 
-// audit_index keys, all ending in be64(leaf) and mapping to an empty value:
-//   s|<subject_ref>|leaf   c|<case_ref>|leaf   e|<event_id>|leaf
-//   a|<agency>|leaf (actor_agency, recipient and withheld[].recipient)
-//   k|u8(action)|leaf
-//   t|be64(unix micros)|leaf
-// Empty strings are not indexed; a key is listed once even if it matches twice.
+// The index values a record implies, as key prefixes:
+//   s|<subject_ref>|   c|<case_ref>|   e|<event_id>|
+//   a|<agency>| (actor_agency, recipient and withheld[].recipient)
+//   k|u8(action)|   t|be64(unix micros)|
+// Empty strings are not indexed; a prefix is listed once even if it matches twice.
+std::vector<std::string> IndexPrefixes(const RecordFields& fields);
+
+// audit_index entries (docs/audit.md §Storage). A key is a prefix followed by
+// be64(first leaf). In the run layout the value is be64(count): the `count`
+// leaves from `first` on all imply the prefix, and the run is maximal within
+// one append (a run never crosses a stored signed head). In the layout before
+// runs every entry names one leaf and its value is empty; the log records in
+// audit_meta (kIndexRunsFromKey) from which leaf on it writes runs.
+inline constexpr char kIndexRunsFromKey[] = "index_runs_from";
+std::string RunValue(uint64_t count);
+// 1 for an empty value (the layout before runs); nullopt if malformed or 0.
+std::optional<uint64_t> RunCount(std::string_view value);
+
+// The per-leaf keys of the layout before runs: every prefix + be64(leaf).
 std::vector<std::string> IndexKeys(const RecordFields& fields, uint64_t leaf);
+
+// Builds the run entries of consecutive records: Add each record in leaf
+// order, End at every append boundary. `emit(key, value)` receives each run
+// as it ends.
+class IndexRuns {
+ public:
+  template <typename Emit>
+  void Add(uint64_t leaf, const RecordFields& fields, Emit emit) {
+    std::vector<std::string> prefixes = IndexPrefixes(fields);
+    for (std::size_t i = 0; i < open_.size();) {
+      if (std::find(prefixes.begin(), prefixes.end(), open_[i].prefix) == prefixes.end()) {
+        emit(open_[i].prefix + Be64(open_[i].first), RunValue(leaf - open_[i].first));
+        open_[i] = std::move(open_.back());
+        open_.pop_back();
+      } else {
+        ++i;
+      }
+    }
+    for (std::string& p : prefixes) {
+      const bool running = std::any_of(open_.begin(), open_.end(), [&](const Run& r) { return r.prefix == p; });
+      if (!running) open_.push_back(Run{std::move(p), leaf});
+    }
+  }
+  // Ends every run at `end` (one past the last leaf added).
+  template <typename Emit>
+  void End(uint64_t end, Emit emit) {
+    for (const Run& r : open_) emit(r.prefix + Be64(r.first), RunValue(end - r.first));
+    open_.clear();
+  }
+
+ private:
+  struct Run {
+    std::string prefix;
+    uint64_t first;
+  };
+  std::vector<Run> open_;
+};
 
 // Prefixes for the queries: every key for that value starts with it.
 std::string SubjectPrefix(std::string_view ref);
@@ -91,7 +142,7 @@ std::string ActionPrefix(int action);
 std::string TimeKeyPrefix(int64_t micros);  // "t|" be64(max(micros, 0)) "|"
 inline constexpr std::string_view kTimePrefix = "t|";
 
-// The leaf index at the end of any audit_index key.
+// The (first) leaf index at the end of any audit_index key.
 std::optional<uint64_t> LeafOfIndexKey(std::string_view key);
 
 }  // namespace accord::audit

@@ -12,6 +12,7 @@
 #include "broker/audit/offline_verify.h"
 #include "broker/audit/storage_layout.h"
 #include "broker/audit/verifier.h"
+#include "tests/broker/audit/disk_editor.h"
 #include "tests/broker/audit/test_log.h"
 #include "tests/testing/temp_dir.h"
 
@@ -403,6 +404,67 @@ TEST_F(AuditLogTest, IndexesEveryAgencyAWithheldRecordNames) {
   absl::StatusOr<VerifyReport> r = VerifyDataDirectory(tmp_.Path("db"), options);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->ok()) << r->finding->problem;
+}
+
+// A log written before index runs (one empty-valued entry per record and
+// index, no index_runs_from) still verifies and answers; the first append
+// marks where runs start, and the mixed index verifies and answers too.
+TEST_F(AuditLogTest, AnIndexFromBeforeRunsIsReadAndExtendedWithRuns) {
+  const std::string dir = tmp_.Path("db");
+  crypto::SigningKey key = *crypto::SigningKey::Generate();
+  {
+    TestLog t(dir, TestLog::Copy(key));
+    t.Fill(200);
+  }
+  {  // Rewrite the index as the earlier release wrote it.
+    testing::DiskEditor disk(dir);
+    disk.DeleteIf(disk.cfs().index, [](std::string_view) { return true; });
+    disk.Delete(disk.cfs().meta, kIndexRunsFromKey);
+    for (uint64_t i = 0; i < 200; ++i) {
+      const std::string leaf = disk.Get(disk.cfs().leaves, LeafKey(i));
+      absl::StatusOr<RecordFields> f = ReadRecordFields(leaf);
+      ASSERT_TRUE(f.ok());
+      for (const std::string& k : IndexKeys(*f, i)) disk.Put(disk.cfs().index, k, "");
+    }
+  }
+  VerifyOptions options;
+  options.log_public_key = key.public_key();
+  auto verify = [&] {
+    absl::StatusOr<VerifyReport> r = VerifyDataDirectory(dir, options);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_TRUE(r->ok()) << r->finding->problem;
+  };
+  verify();
+  auto same_as_scan = [&](TestLog& t) {
+    v1::WhoSawQuery q;
+    q.set_case_ref("case-3");
+    EXPECT_EQ(Leaves(t, q), Scan(t, [](const v1::AuditRecord& r) { return r.case_ref() == "case-3" && WhoSawAction(r); }));
+    q.Clear();
+    q.set_event_id("ev-24");  // records 192..199 and, after the append, none: events are per 8 leaves
+    q.add_actions(v1::AUDIT_ACTION_EVENT_RECEIVED);
+    q.add_actions(v1::AUDIT_ACTION_ROUTED);
+    EXPECT_EQ(Leaves(t, q), Scan(t, [](const v1::AuditRecord& r) {
+                return r.event_id() == "ev-24" && (r.action() == v1::AUDIT_ACTION_EVENT_RECEIVED ||
+                                                   r.action() == v1::AUDIT_ACTION_ROUTED);
+              }));
+    q.Clear();
+    q.set_agency("probation");
+    q.set_limit(10000);
+    EXPECT_EQ(Leaves(t, q), Scan(t, [](const v1::AuditRecord& r) {
+                return (r.actor_agency() == "probation" || r.recipient() == "probation") && WhoSawAction(r);
+              }));
+  };
+  {
+    TestLog t(dir, TestLog::Copy(key));
+    same_as_scan(t);
+    t.Fill(320);  // runs from leaf 200 on
+    same_as_scan(t);
+  }
+  {
+    testing::DiskEditor disk(dir);
+    EXPECT_EQ(ReadBe64(disk.Get(disk.cfs().meta, kIndexRunsFromKey)), 200u);
+  }
+  verify();
 }
 
 // One writer appends while readers take the latest head and prove against

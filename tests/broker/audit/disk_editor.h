@@ -30,6 +30,7 @@ class DiskEditor {
   }
   // Edits a database someone else has open, through its handles.
   DiskEditor(rocksdb::DB* db, AuditColumnFamilies cfs) : db_(db), cfs_(cfs) {}
+  rocksdb::DB* db() const { return db_; }
 
   std::string Get(rocksdb::ColumnFamilyHandle* cf, const std::string& key) {
     std::string v;

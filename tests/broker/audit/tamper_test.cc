@@ -335,12 +335,58 @@ TEST_F(TamperTest, HiddenAndInventedIndexEntriesAreNamed) {
   ExpectFinding(Verify(), 123, "record 123 is hidden from who-saw queries");
   {
     Disk disk(dir_);
-    const std::string leaf = disk.Get(disk.cfs().leaves, LeafKey(123));
-    absl::StatusOr<RecordFields> f = ReadRecordFields(leaf);
-    for (const std::string& k : IndexKeys(*f, 123)) disk.Put(disk.cfs().index, k, "");
-    disk.Put(disk.cfs().index, AgencyPrefix("police") + Be64(124), "");
+    // Subjects repeat every 31 records: record 123's is a run of one.
+    disk.Put(disk.cfs().index, SubjectPrefix(testing::SampleRecord(123).subjects(0).ref()) + Be64(123), RunValue(1));
+  }
+  ASSERT_TRUE(Verify().ok()) << Verify().finding->problem;
+  {
+    Disk disk(dir_);
+    disk.Put(disk.cfs().index, AgencyPrefix("police") + Be64(124), RunValue(1));
   }
   ExpectFinding(Verify(), 124, "index holds an entry");
+}
+
+// A run entry names `count` consecutive records: shortening it hides the
+// records it no longer covers, lengthening it claims records that do not
+// imply it, and an entry in the per-leaf layout where runs are kept is not
+// the record's entry.
+TEST_F(TamperTest, AShortenedOrLengthenedIndexRunIsNamed) {
+  // Records 8k..8k+7 share event "ev-k": find a run of that event of at least 2.
+  std::string key, value;
+  {
+    Disk disk(dir_);
+    std::unique_ptr<rocksdb::Iterator> it(disk.db()->NewIterator(rocksdb::ReadOptions(), disk.cfs().index));
+    for (it->Seek("e|"); it->Valid() && it->key().starts_with("e|"); it->Next()) {
+      if (RunCount(it->value().ToStringView()).value_or(0) >= 2 && *LeafOfIndexKey(it->key().ToStringView()) > 600) {
+        key = it->key().ToString();
+        value = it->value().ToString();
+        break;
+      }
+    }
+  }
+  ASSERT_FALSE(key.empty()) << "the sample log has runs";
+  const uint64_t first = *LeafOfIndexKey(key), count = *RunCount(value);
+  const std::string name = key.substr(0, key.size() - 8);
+  {
+    Disk disk(dir_);
+    disk.Put(disk.cfs().index, key, RunValue(count - 1));
+  }
+  ExpectFinding(Verify(), first + count - 1, absl::StrCat("record ", first + count - 1, " is hidden from who-saw queries: the index entry '", name));
+  {
+    Disk disk(dir_);
+    disk.Put(disk.cfs().index, key, RunValue(count + 1));
+  }
+  ExpectFinding(Verify(), first, absl::StrCat("claims ", count + 1, " records where the records imply ", count));
+  {
+    Disk disk(dir_);
+    disk.Put(disk.cfs().index, key, "");
+  }
+  ExpectFinding(Verify(), first, "is not in the layout");
+  {
+    Disk disk(dir_);
+    disk.Put(disk.cfs().index, key, value);
+  }
+  EXPECT_TRUE(Verify().ok());
 }
 
 // A WITHHELD record lists the agencies refused; deleting the index entry of
