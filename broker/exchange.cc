@@ -141,11 +141,14 @@ absl::Status CheckConsentAuthority(const policy::Evaluator& evaluator, const v1:
 
 Exchange::Exchange(BrokerContext ctx, BatchBounds batches)
     : ctx_(std::move(ctx)),
-      refusals_(ctx_.store, ctx_.policy, ctx_.log, ctx_.now,
+      refusals_(this, ctx_.policy, ctx_.log, ctx_.now,
                 RefusalLimits{ctx_.limits.refusal_audit_burst, ctx_.limits.refusal_audit_per_minute}),
       writer_(std::make_unique<WriterQueue<Pending>>(
           batches, [](const Pending& p) { return p.bytes; },
-          [this](std::vector<std::unique_ptr<Pending>> batch) { return CommitBatch(std::move(batch)); })) {}
+          [this](std::vector<std::unique_ptr<Pending>> batch) { return CommitBatch(std::move(batch)); })) {
+  // Before anything is pushed: the writer thread reads it only in a batch.
+  writer_thread_ = writer_->thread_id();
+}
 
 Exchange::~Exchange() { writer_.reset(); }
 
@@ -401,6 +404,15 @@ void Exchange::AckAsync(const std::string& caller, uint64_t through, AckCallback
 
 absl::StatusOr<v1::AckResponse> Exchange::Ack(const std::string& caller, uint64_t through) {
   return Await<v1::AckResponse>([&](AckCallback done) { AckAsync(caller, through, std::move(done)); });
+}
+
+absl::StatusOr<Assigned> Exchange::WriteOrdered(Mutation m, absl::Time now) {
+  if (std::this_thread::get_id() == writer_thread_) return ctx_.store->Apply(std::move(m), now);
+  auto change = std::make_shared<Mutation>(std::move(m));
+  return Await<Assigned>([&](std::function<void(absl::StatusOr<Assigned>)> done) {
+    Submit([change](const Store&) -> absl::StatusOr<std::optional<Mutation>> { return std::move(*change); },
+           std::move(done));
+  });
 }
 
 void Exchange::Submit(std::function<absl::StatusOr<std::optional<Mutation>>(const Store& view)> build,

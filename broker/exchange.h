@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -19,6 +20,7 @@
 #include "broker/config.h"
 #include "broker/health.h"
 #include "broker/logger.h"
+#include "broker/ordered_writes.h"
 #include "broker/partnership_directory.h"
 #include "broker/queue_notifier.h"
 #include "broker/refusal_log.h"
@@ -42,7 +44,7 @@ struct BrokerContext {
   std::function<absl::Time()> now = [] { return absl::Now(); };
 };
 
-class Exchange {
+class Exchange : public OrderedWrites {
  public:
   using ReceiptCallback = std::function<void(absl::StatusOr<v1::Receipt>)>;
 
@@ -50,7 +52,7 @@ class Exchange {
   // commit.
   explicit Exchange(BrokerContext ctx, BatchBounds batches = BatchBounds());
   // Commits what was published before, then stops the writer thread.
-  ~Exchange();
+  ~Exchange() override;
 
   absl::StatusOr<v1::SharePlan> PlanShare(const std::string& caller, const std::string& header_bytes);
   // Verifies, re-evaluates policy, stores, enqueues and audits in one durable
@@ -108,6 +110,14 @@ class Exchange {
   const BrokerContext& context() const { return ctx_; }
   RefusalLog& refusals() { return refusals_; }
 
+  // Writes a change built by its caller (a refusal record, a meeting pack's
+  // cursor and records) through the writer queue: it is committed in the same
+  // write, sync and signed tree head as the publishes of its batch, and this
+  // returns once that is durable, or with the batch's error. Called on the
+  // writer thread itself (a refusal answered while a batch is answered) it
+  // cannot wait for a batch and is written at once, on its own.
+  absl::StatusOr<Assigned> WriteOrdered(Mutation m, absl::Time now) override;
+
  private:
   struct Checked;  // a verified envelope, see exchange.cc
   struct Pending;  // a publish, or another ordered change, waiting for its batch
@@ -149,6 +159,7 @@ class Exchange {
   absl::Mutex publish_mu_;
   // Last: its thread stops (committing what is queued) before the rest goes.
   std::unique_ptr<WriterQueue<Pending>> writer_;
+  std::thread::id writer_thread_;  // writer_'s, set once in the constructor
 };
 
 }  // namespace accord::broker

@@ -205,7 +205,9 @@ absl::StatusOr<v1::MeetingPack> Meetings::PullPack(const std::string& caller, co
     *r.mutable_time() = ToProto(now);
     m.audit.push_back(std::move(r));
   }
-  absl::StatusOr<Assigned> a = ctx.store->Apply(std::move(m), now);
+  // Ordered and committed with the publishes of a batch; mu_ is held until
+  // it is durable, so the next pull reads this cursor.
+  absl::StatusOr<Assigned> a = exchange_->WriteOrdered(std::move(m), now);
   if (!a.ok()) return a.status();
   v1::MeetingPack pack;
   pack.set_meeting_id(meeting_id);

@@ -39,9 +39,9 @@ absl::Status AsRefusal(absl::Status status) {
   return status;
 }
 
-RefusalLog::RefusalLog(Store* store, policy::PolicyHolder* policy, Logger* log,
+RefusalLog::RefusalLog(OrderedWrites* writes, policy::PolicyHolder* policy, Logger* log,
                        std::function<absl::Time()> now, RefusalLimits limits)
-    : store_(store), policy_(policy), log_(log), now_(std::move(now)), limits_(limits) {}
+    : writes_(writes), policy_(policy), log_(log), now_(std::move(now)), limits_(limits) {}
 
 bool RefusalLog::IsRefusal(const absl::Status& status) {
   if (status.GetPayload(kRefusalPayload).has_value()) return true;
@@ -79,7 +79,7 @@ absl::Status RefusalLog::Write(v1::AuditRecord record, absl::Time now) {
   *record.mutable_time() = ToProto(now);
   Mutation m;
   m.audit.push_back(std::move(record));
-  absl::StatusOr<Assigned> a = store_->Apply(std::move(m), now);
+  absl::StatusOr<Assigned> a = writes_->WriteOrdered(std::move(m), now);
   return a.ok() ? absl::OkStatus() : a.status();
 }
 

@@ -19,7 +19,7 @@
 #include "accord/v1/audit.pb.h"
 #include "accord/v1/envelope.pb.h"
 #include "broker/logger.h"
-#include "broker/store.h"
+#include "broker/ordered_writes.h"
 #include "policy/policy_holder.h"
 
 namespace accord::broker {
@@ -49,7 +49,10 @@ struct RefusalLimits {
 
 class RefusalLog {
  public:
-  RefusalLog(Store* store, policy::PolicyHolder* policy, Logger* log, std::function<absl::Time()> now,
+  // Records are written through `writes` (the Exchange's writer queue: they
+  // share the publishes' batch, and a refusal is answered only once its
+  // record is synced).
+  RefusalLog(OrderedWrites* writes, policy::PolicyHolder* policy, Logger* log, std::function<absl::Time()> now,
              RefusalLimits limits);
 
   // True for the codes that mean "refused" (the caller's request was not
@@ -75,7 +78,7 @@ class RefusalLog {
   bool Take(Bucket* b, absl::Time now) const;
   absl::Status Write(v1::AuditRecord record, absl::Time now);
 
-  Store* store_;
+  OrderedWrites* writes_;
   policy::PolicyHolder* policy_;
   Logger* log_;
   const std::function<absl::Time()> now_;

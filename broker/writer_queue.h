@@ -43,6 +43,9 @@ class WriterQueue {
   WriterQueue(const WriterQueue&) = delete;
   WriterQueue& operator=(const WriterQueue&) = delete;
 
+  // The writer thread's id (commit runs there).
+  std::thread::id thread_id() const { return thread_.get_id(); }
+
   void Push(std::unique_ptr<Item> item) {
     absl::MutexLock lock(&mu_);
     queue_.push_back(std::move(item));

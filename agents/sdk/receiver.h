@@ -29,8 +29,19 @@ class Receiver {
   // `client` and `writer` must outlive the receiver.
   Receiver(AgencyClient* client, const InboxWriter* writer) : client_(client), writer_(writer) {}
 
-  // Streams deliveries until the stream ends, `ctx` is cancelled, or a local
-  // write fails (then nothing more is acknowledged). Returns the final status.
+  // Streams deliveries until the stream ends, `ctx` is cancelled, a local
+  // write fails or an Ack fails (then nothing more is acknowledged). Returns the
+  // final status: the local write failure, else the Ack failure, else the
+  // stream's. `report` is called on this thread, in queue order, for each
+  // delivery once it is processed (written or quarantined), and never for one
+  // whose local write failed.
+  //
+  // Acknowledgements are cumulative and sent from a second thread: at most one
+  // Ack is in flight and it names the highest position processed so far, so
+  // several deliveries share one acknowledgement (one synced broker write)
+  // when they arrive faster than an Ack returns. Nothing is acknowledged before
+  // it is processed, and the last Ack has been answered when Run returns (on
+  // stream end, cancellation or a local write failure).
   absl::Status Run(grpc::ClientContext* ctx, const std::function<void(const ReceivedEvent&)>& report);
 
  private:

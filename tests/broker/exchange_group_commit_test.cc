@@ -9,6 +9,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "broker/audit/merkle.h"
+#include "broker/audit/offline_verify.h"
 #include "broker/audit/verifier.h"
 #include "broker/exchange.h"
 #include "broker/partnership_directory.h"
@@ -591,6 +593,115 @@ TEST_F(GroupCommitTest, ABatchIsBoundedByCountAndByBytes) {
   StartExchange(BatchBounds{/*max_items=*/64, /*max_bytes=*/envelope_bytes * 3 / 2});
   publish_five_while_held("bytes");
   EXPECT_EQ(store_->batch_sizes(), (std::vector<size_t>{1, 2, 2, 1, 1, 1, 1, 1, 1, 1}));
+}
+
+// A refusal answered on a gRPC thread (here a plan whose header does not
+// parse) is written by the writer with the publishes queued around it: one
+// synced write and one signed head for all, the refusal answered only once
+// that is durable, and the log verifies.
+class RefusalCall {
+ public:
+  RefusalCall(Exchange* exchange, std::string header_bytes)
+      : thread_([this, exchange, header_bytes = std::move(header_bytes)] {
+          plan_ = exchange->PlanShare("police", header_bytes);
+          done_.Notify();
+        }) {}
+  ~RefusalCall() { thread_.join(); }
+  bool answered() const { return done_.HasBeenNotified(); }
+  absl::Status status() {
+    done_.WaitForNotification();
+    return plan_.status();
+  }
+
+ private:
+  absl::Notification done_;
+  absl::StatusOr<v1::SharePlan> plan_;
+  std::thread thread_;  // last
+};
+
+std::vector<v1::WhoSawRow> Refusals(const Store& store) {
+  v1::WhoSawQuery q;
+  q.add_actions(v1::AUDIT_ACTION_REJECTED);
+  q.set_limit(1000);
+  absl::StatusOr<std::vector<v1::WhoSawRow>> rows = store.audit().Query(q);
+  EXPECT_TRUE(rows.ok()) << rows.status();
+  return rows.ok() ? *rows : std::vector<v1::WhoSawRow>();
+}
+
+TEST_F(GroupCommitTest, ARefusalRecordedWhilePublishesAreInFlightSharesTheirBatchAndTheLogVerifies) {
+  std::vector<v1::Envelope> envs;
+  for (int i = 0; i < 3; ++i) {
+    envs.push_back(Seal(Incident(absl::StrCat("police-around-", i), "case-r"), {"summary"}));
+  }
+  HoldTheWriter();
+  std::vector<std::unique_ptr<Answer>> answers;
+  for (const v1::Envelope& env : envs) {
+    answers.push_back(std::make_unique<Answer>());
+    exchange_->PublishAsync("police", env, answers.back()->callback());
+  }
+  RefusalCall refusal(exchange_.get(), "not a header");
+  absl::SleepFor(absl::Milliseconds(500));  // time for it to be queued behind the publishes
+  EXPECT_FALSE(refusal.answered()) << "no refusal is answered before its record is durable";
+  Release();
+  EXPECT_EQ(refusal.status().code(), absl::StatusCode::kInvalidArgument) << refusal.status();
+  std::vector<v1::ReceiptBody> bodies;
+  for (auto& a : answers) {
+    absl::StatusOr<v1::ReceiptBody> b = a->Body();
+    ASSERT_TRUE(b.ok()) << b.status();
+    bodies.push_back(*b);
+  }
+  EXPECT_EQ(store_->batch_sizes(), (std::vector<size_t>{1, 4})) << "three publishes and the refusal: one write";
+
+  const std::vector<v1::WhoSawRow> refusals = Refusals(*store_);
+  ASSERT_EQ(refusals.size(), 1u);
+  const v1::AuditRecord& r = refusals[0].record();
+  EXPECT_EQ(r.actor_agency(), "police");
+  EXPECT_EQ(r.refused_call(), "plan_share");
+  EXPECT_EQ(r.error_code(), absl::StatusCodeToString(absl::StatusCode::kInvalidArgument));
+  EXPECT_GT(refusals[0].leaf_index(), bodies.back().audit_leaf_index()) << "in queue order, after the publishes";
+  absl::StatusOr<v1::TreeHead> head = audit::VerifySignedTreeHead(bodies.back().tree_head(), log_pub_);
+  ASSERT_TRUE(head.ok()) << head.status();
+  EXPECT_LT(refusals[0].leaf_index(), head->tree_size()) << "covered by the publishes' signed head";
+  EXPECT_EQ(head->tree_size(), store_->audit().size());
+
+  audit::VerifyOptions options;
+  options.log_public_key = log_pub_;
+  absl::StatusOr<audit::VerifyReport> report = audit::VerifyDataDirectory(tmp_.Path("data"), options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok()) << report->finding->index << ": " << report->finding->problem;
+  EXPECT_EQ(report->records, store_->audit().size());
+}
+
+// A refusal whose batch fails is still answered as refused, its record is not
+// in the log, and the next record of that caller counts it.
+TEST_F(GroupCommitTest, ARefusalInAFailedBatchIsNotRecordedButCountedWithTheNextOne) {
+  std::vector<v1::Envelope> envs;
+  for (int i = 0; i < 3; ++i) {
+    envs.push_back(Seal(Incident(absl::StrCat("police-failing-", i), "case-f"), {"summary"}));
+  }
+  HoldTheWriter();
+  store_->FailNextBatchInTheMiddle();
+  std::vector<std::unique_ptr<Answer>> answers;
+  for (const v1::Envelope& env : envs) {
+    answers.push_back(std::make_unique<Answer>());
+    exchange_->PublishAsync("police", env, answers.back()->callback());
+  }
+  {
+    RefusalCall refusal(exchange_.get(), "not a header");
+    absl::SleepFor(absl::Milliseconds(500));
+    EXPECT_FALSE(refusal.answered());
+    Release();
+    EXPECT_EQ(refusal.status().code(), absl::StatusCode::kInvalidArgument) << refusal.status();
+  }
+  for (auto& a : answers) EXPECT_EQ(a->Body().status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(store_->batch_sizes(), (std::vector<size_t>{1, 4}));
+  EXPECT_TRUE(Refusals(*store_).empty()) << "the failed batch stored no refusal record";
+
+  EXPECT_EQ(exchange_->PlanShare("police", "not a header").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  const std::vector<v1::WhoSawRow> refusals = Refusals(*store_);
+  ASSERT_EQ(refusals.size(), 1u);
+  EXPECT_EQ(refusals[0].record().refusals_not_recorded(), 1u) << "the lost one is counted";
 }
 
 }  // namespace
