@@ -294,8 +294,14 @@ void BrokerServer::Shutdown(absl::Duration grace) {
   parts_->services.reset();
   parts_->meetings.reset();
   parts_->exchange.reset();
+  const Store::WriteTotals written = parts_->store->Written();
+  const uint64_t events = parts_->store->EventCount();
   parts_->store.reset();
-  log_->Info("stopped");
+  // What this run wrote: the write amplification an operator can check.
+  log_->Info("stopped", {{"events", absl::StrCat(events)},
+                         {"write_batches", absl::StrCat(written.batches)},
+                         {"keys_written", absl::StrCat(written.keys)},
+                         {"bytes_written", absl::StrCat(written.bytes)}});
 }
 
 BrokerServer::~BrokerServer() { Shutdown(absl::Seconds(5)); }

@@ -301,6 +301,7 @@ TEST_F(GroupCommitTest, PublishesQueuedDuringAWriteShareOneSyncedBatchAndOneSign
   for (int i = 0; i < 5; ++i) {
     envs.push_back(Seal(Incident(absl::StrCat("police-batch-", i), absl::StrCat("case-", i)), {"summary", "risk"}));
   }
+  const Store::WriteTotals before = store_->Written();
   HoldTheWriter();
   std::vector<std::unique_ptr<Answer>> answers;
   for (const v1::Envelope& env : envs) {
@@ -315,6 +316,10 @@ TEST_F(GroupCommitTest, PublishesQueuedDuringAWriteShareOneSyncedBatchAndOneSign
     bodies.push_back(*b);
   }
   EXPECT_EQ(store_->batch_sizes(), (std::vector<size_t>{1, 5})) << "the five queued publishes were one write";
+  const Store::WriteTotals after = store_->Written();
+  EXPECT_EQ(after.batches - before.batches, 2u) << "the store counts the synced writes";
+  EXPECT_GT(after.keys - before.keys, 6u * 6) << "six publishes, each its event, queue entries and records";
+  EXPECT_GT(after.bytes - before.bytes, after.keys - before.keys);
   for (size_t i = 0; i < bodies.size(); ++i) {
     SCOPED_TRACE(bodies[i].event_id());
     EXPECT_EQ(bodies[i].sequence(), i + 2) << "sequence in queue order, after the held publish";
