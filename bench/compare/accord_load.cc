@@ -20,6 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "agents/sdk/agency_client.h"
 #include "bench/compare/load_common.h"
+#include "bench/compare/load_event.h"
 #include "crypto/envelope.h"
 #include "crypto/hash.h"
 #include "crypto/key_file.h"
@@ -44,62 +45,6 @@ constexpr char kUsage[] = R"(accord_load: publish sealed case events to accord-b
   --server-pid PID         sample the server's CPU time over the window
   --sender AGENCY          publishing agency (default police)
 )";
-
-// Every publisher sends the same kind of event: a high-risk domestic incident
-// with children in the household, five sections of 150-550 bytes (sealed
-// envelopes of ~4 KB), a case out of --cases distinct ones.
-struct EventMaker {
-  std::string sender;
-  std::string policy_version;
-  const crypto::SigningKey* key = nullptr;
-  std::vector<crypto::RecipientKey> recipients;
-  int cases = 500;
-
-  v1::EventHeader Header(const std::string& id, int64_t case_index) const {
-    v1::EventHeader h;
-    h.set_version(1);
-    h.set_event_id(id);
-    h.set_kind(v1::EVENT_KIND_DOMESTIC_INCIDENT);
-    h.set_sender(sender);
-    h.set_case_ref(absl::StrCat("bench-case-", case_index));
-    h.set_signing_key_id(key->key_id());
-    h.set_policy_version(policy_version);
-    h.mutable_risk()->set_level(v1::RISK_LEVEL_HIGH);
-    h.add_flags(v1::FLAG_CHILDREN_IN_HOUSEHOLD);
-    // One victim and one perpetrator per case, never shared between cases
-    // (so no serial-pattern notices are raised).
-    for (int role = 0; role < 2; ++role) {
-      v1::SubjectRef* s = h.add_subjects();
-      s->set_ref(absl::StrFormat("%048x%016x", role + 1, case_index));
-      s->set_role(role == 0 ? v1::SUBJECT_ROLE_VICTIM : v1::SUBJECT_ROLE_PERPETRATOR);
-    }
-    h.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(absl::Now()) - 3600);
-    h.mutable_signed_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
-    return h;
-  }
-
-  static std::vector<crypto::PlainSection> Sections(std::mt19937_64& rng) {
-    std::vector<crypto::PlainSection> out;
-    std::uniform_int_distribution<int> size(150, 550);
-    for (const char* s : {"summary", "risk", "detail", "children", "victim_contact"}) {
-      std::string text(static_cast<size_t>(size(rng)), 'x');
-      for (char& c : text) c = static_cast<char>('a' + rng() % 26);
-      out.push_back({s, "accord.v1.Summary", std::move(text)});
-    }
-    return out;
-  }
-
-  absl::StatusOr<v1::Envelope> Seal(const std::string& id, int64_t case_index, std::mt19937_64& rng) const {
-    v1::EventHeader h = Header(id, case_index);
-    std::vector<crypto::PlainSection> sections = Sections(rng);
-    for (const crypto::PlainSection& s : sections) {
-      v1::SectionRef* ref = h.add_sections();
-      ref->set_name(s.name);
-      ref->set_content_type(s.content_type);
-    }
-    return crypto::SealEvent(h, sections, recipients, *key);
-  }
-};
 
 // Event ids carry the publish's scheduled start, so that a subscriber in the
 // same process can compute publish-to-delivery latency.

@@ -24,6 +24,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "bench/compare/load_common.h"
+#include "bench/compare/load_event.h"
 #include "broker/audit/integrity_check.h"
 #include "broker/exchange.h"
 #include "broker/logger.h"
@@ -110,52 +111,6 @@ absl::StatusOr<Config> ReadConfig(int argc, char** argv) {
   return c;
 }
 
-// accord_load's event (bench/compare/accord_load.cc, EventMaker): a high-risk
-// domestic incident with children in the household, five sections of
-// 150-550 random bytes, one victim and one perpetrator per case.
-struct EventMaker {
-  std::string sender, policy_version;
-  const crypto::SigningKey* key = nullptr;
-  std::vector<crypto::RecipientKey> recipients;
-
-  v1::EventHeader Header(const std::string& id, int64_t case_index) const {
-    v1::EventHeader h;
-    h.set_version(1);
-    h.set_event_id(id);
-    h.set_kind(v1::EVENT_KIND_DOMESTIC_INCIDENT);
-    h.set_sender(sender);
-    h.set_case_ref(absl::StrCat("bench-case-", case_index));
-    h.set_signing_key_id(key->key_id());
-    h.set_policy_version(policy_version);
-    h.mutable_risk()->set_level(v1::RISK_LEVEL_HIGH);
-    h.add_flags(v1::FLAG_CHILDREN_IN_HOUSEHOLD);
-    for (int role = 0; role < 2; ++role) {
-      v1::SubjectRef* s = h.add_subjects();
-      s->set_ref(absl::StrFormat("%048x%016x", role + 1, case_index));
-      s->set_role(role == 0 ? v1::SUBJECT_ROLE_VICTIM : v1::SUBJECT_ROLE_PERPETRATOR);
-    }
-    h.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(absl::Now()) - 3600);
-    h.mutable_signed_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
-    for (const char* s : {"summary", "risk", "detail", "children", "victim_contact"}) {
-      v1::SectionRef* ref = h.add_sections();
-      ref->set_name(s);
-      ref->set_content_type("accord.v1.Summary");
-    }
-    return h;
-  }
-
-  absl::StatusOr<v1::Envelope> Seal(const std::string& id, int64_t case_index, std::mt19937_64& rng) const {
-    std::vector<crypto::PlainSection> sections;
-    std::uniform_int_distribution<int> size(150, 550);
-    for (const char* s : {"summary", "risk", "detail", "children", "victim_contact"}) {
-      std::string text(static_cast<size_t>(size(rng)), 'x');
-      for (char& ch : text) ch = static_cast<char>('a' + rng() % 26);
-      sections.push_back({s, "accord.v1.Summary", std::move(text)});
-    }
-    return crypto::SealEvent(Header(id, case_index), sections, recipients, *key);
-  }
-};
-
 std::string Duration(double seconds) {
   if (seconds < 0 || seconds > 1e7) return "?";
   const int64_t s = static_cast<int64_t>(seconds + 0.5);
@@ -231,7 +186,7 @@ int Main(int argc, char** argv) {
   maker.policy_version = (*policy)->Version();
   {
     absl::StatusOr<v1::SharePlan> plan =
-        exchange->PlanShare(c.sender, maker.Header(c.sender + ":prefill-plan", 0).SerializeAsString());
+        exchange->PlanShare(c.sender, maker.Header(c.sender + ":prefill-plan", 0, /*with_sections=*/true).SerializeAsString());
     if (!plan.ok()) return fail("plan", plan.status());
     for (const v1::RecipientPlan& r : plan->recipients()) {
       absl::StatusOr<v1::DirectoryEntry> e = directory->verified().Current(r.decision().recipient(), absl::Now());
