@@ -17,6 +17,7 @@
 
 #include "absl/strings/numbers.h"
 #include "tests/integration/broker_fixture.h"
+#include "tests/integration/tool_run.h"
 
 namespace accord::testing {
 namespace {
@@ -24,36 +25,7 @@ namespace {
 const std::string kLoad = ACCORD_BINARY_DIR "/bench/compare/accord_load";
 const std::string kFloor = ACCORD_BINARY_DIR "/bench/compare/floor_server";
 
-struct ToolRun {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr
-  std::map<std::string, std::string> result;  // the "result k=v ..." line
-  int64_t Int(const std::string& key) const {
-    int64_t v = -1;
-    auto it = result.find(key);
-    return it != result.end() && absl::SimpleAtoi(it->second, &v) ? v : -1;
-  }
-};
-
-ToolRun RunTool(const std::string& command) {
-  ToolRun r;
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::istringstream lines(r.out);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("result ", 0) != 0) continue;
-    std::istringstream fields(line.substr(7));
-    for (std::string kv; fields >> kv;) {
-      const size_t eq = kv.find('=');
-      if (eq != std::string::npos) r.result[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
-  }
-  return r;
-}
+ToolRun RunTool(const std::string& command) { return accord::testing::RunTool(command, "result"); }
 
 using BenchCompareSmokeTest = BrokerTest;
 
