@@ -57,4 +57,23 @@ absl::StatusOr<std::string> SingleCommonName(std::string_view pem) {
   return cn;
 }
 
+absl::StatusOr<std::string> PeerNameCache::CommonName(std::string_view pem) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = names_.find(absl::string_view(pem.data(), pem.size()));
+    if (it != names_.end()) return it->second;
+  }
+  absl::StatusOr<std::string> cn = SingleCommonName(pem);
+  if (!cn.ok()) return cn;
+  absl::MutexLock lock(&mu_);
+  if (names_.size() >= capacity_) names_.clear();
+  names_.emplace(std::string(pem), *cn);
+  return cn;
+}
+
+std::size_t PeerNameCache::size() const {
+  absl::MutexLock lock(&mu_);
+  return names_.size();
+}
+
 }  // namespace accord::broker

@@ -31,6 +31,7 @@ struct BrokerServer::Parts {
   QueueNotifier notifier;
   Health health;
   std::unique_ptr<CallSlots> slots;
+  PeerNameCache names;
   std::unique_ptr<Exchange> exchange;
   std::unique_ptr<Meetings> meetings;
   std::unique_ptr<BrokerServices> services;
@@ -150,7 +151,7 @@ absl::StatusOr<std::unique_ptr<BrokerServer>> BrokerServer::Start(const BrokerCo
     if (auto s = p.exchange->RecordPolicyLoaded("broker"); !s.ok()) return s;
   }
   p.services = std::make_unique<BrokerServices>(
-      p.exchange.get(), p.meetings.get(), CallerIdentity{p.directory.get(), plaintext, &p.health, p.slots.get()},
+      p.exchange.get(), p.meetings.get(), CallerIdentity{p.directory.get(), plaintext, &p.health, p.slots.get(), &p.names},
       config.admin_agencies);
 
   std::shared_ptr<grpc::ServerCredentials> creds;

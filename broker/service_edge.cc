@@ -33,7 +33,8 @@ absl::StatusOr<std::string> CallerIdentity::Of(grpc::CallbackServerContext* ctx)
     // The verified certificate itself, not gRPC's pick of its common names.
     std::vector<grpc::string_ref> pem = auth->FindPropertyValues("x509_pem_cert");
     if (pem.size() != 1) return absl::UnauthenticatedError("no single verified client certificate");
-    absl::StatusOr<std::string> cn = SingleCommonName(std::string_view(pem[0].data(), pem[0].size()));
+    const std::string_view cert(pem[0].data(), pem[0].size());
+    absl::StatusOr<std::string> cn = names != nullptr ? names->CommonName(cert) : SingleCommonName(cert);
     if (!cn.ok()) return cn.status();
     agency = *std::move(cn);
   }

@@ -13,6 +13,7 @@
 #include "broker/call_slots.h"
 #include "broker/health.h"
 #include "broker/partnership_directory.h"
+#include "broker/peer_certificate.h"
 #include "grpcpp/grpcpp.h"
 
 namespace accord::broker {
@@ -26,6 +27,7 @@ struct CallerIdentity {
   bool dev_plaintext = false;
   const Health* health = nullptr;
   CallSlots* slots = nullptr;
+  PeerNameCache* names = nullptr;  // if set, certificates already read are not parsed again
   absl::StatusOr<std::string> Of(grpc::CallbackServerContext* ctx) const;
 };
 
