@@ -3,6 +3,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "crypto/encryption.h"
+#include "crypto/hash.h"
+#include "crypto/signing.h"
+#include "sodium.h"
 
 namespace accord::bench {
 
@@ -55,6 +59,68 @@ absl::StatusOr<v1::Envelope> EventMaker::Seal(const std::string& id, int64_t cas
     ref->set_content_type(s.content_type);
   }
   return crypto::SealEvent(h, sections, recipients, *key);
+}
+
+absl::StatusOr<SealKit> EventMaker::MakeKit() const {
+  if (auto s = crypto::InitSodium(); !s.ok()) return s;
+  SealKit kit;
+  for (size_t i = 0; i < std::size(kLoadSections); ++i) {
+    std::string k(crypto_aead_xchacha20poly1305_ietf_KEYBYTES, '\0');
+    crypto_aead_xchacha20poly1305_ietf_keygen(reinterpret_cast<unsigned char*>(k.data()));
+    kit.keys.push_back(std::move(k));
+  }
+  for (const crypto::RecipientKey& r : recipients) {
+    for (const std::string& name : r.sections) {
+      size_t i = 0;
+      while (i < std::size(kLoadSections) && name != kLoadSections[i]) ++i;
+      if (i == std::size(kLoadSections)) {
+        return absl::InvalidArgumentError(absl::StrCat("recipient ", r.agency, " is planned unknown section ", name));
+      }
+      absl::StatusOr<std::string> sealed = crypto::SealTo(r.public_key, kit.keys[i]);
+      if (!sealed.ok()) return sealed.status();
+      v1::KeyWrap* w = &kit.wraps.emplace_back();
+      w->set_recipient(r.agency);
+      w->set_key_id(r.key_id);
+      w->set_section(name);
+      w->set_sealed_key(*std::move(sealed));
+    }
+  }
+  return kit;
+}
+
+absl::StatusOr<v1::Envelope> EventMaker::SealWith(const SealKit& kit, const std::string& id, int64_t case_index,
+                                                  std::mt19937_64& rng) const {
+  if (kit.keys.size() != std::size(kLoadSections)) return absl::InvalidArgumentError("the seal kit has no keys");
+  v1::EventHeader h = Header(id, case_index);
+  v1::Envelope env;
+  std::vector<crypto::PlainSection> sections = Sections(rng);
+  for (size_t i = 0; i < sections.size(); ++i) {
+    const crypto::PlainSection& s = sections[i];
+    std::string nonce(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, '\0');
+    randombytes_buf(nonce.data(), nonce.size());
+    const std::string ad = crypto::SectionAssociatedData(id, s.name);
+    std::string ct(s.plaintext.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
+    unsigned long long len = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(
+        reinterpret_cast<unsigned char*>(ct.data()), &len, reinterpret_cast<const unsigned char*>(s.plaintext.data()),
+        s.plaintext.size(), reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), nullptr,
+        reinterpret_cast<const unsigned char*>(nonce.data()), reinterpret_cast<const unsigned char*>(kit.keys[i].data()));
+    ct.resize(len);
+    v1::SectionRef* ref = h.add_sections();
+    ref->set_name(s.name);
+    ref->set_content_type(s.content_type);
+    ref->set_ciphertext_sha256(crypto::Sha256(ct));
+    v1::SealedSection* sealed = env.add_sections();
+    sealed->set_name(s.name);
+    sealed->set_nonce(std::move(nonce));
+    sealed->set_ciphertext(std::move(ct));
+  }
+  *env.mutable_wraps() = {kit.wraps.begin(), kit.wraps.end()};
+  std::string header;
+  if (!h.SerializeToString(&header)) return absl::InternalError("cannot serialize the header");
+  env.set_signature(key->Sign(crypto::kEventHeaderType, header));
+  env.set_header(std::move(header));
+  return env;
 }
 
 }  // namespace accord::bench
