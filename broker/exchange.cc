@@ -757,12 +757,17 @@ absl::StatusOr<v1::Delivery> Exchange::BuildDelivery(const std::string& caller, 
     *d.mutable_notice() = item.entry.notice();
     return d;
   }
-  absl::StatusOr<std::optional<StoredEvent>> e = ctx_.store->FindEvent(item.entry.event_id());
-  if (!e.ok()) return e.status();
-  if (!e->has_value()) {
-    return absl::DataLossError(absl::StrCat("queue of ", caller, " names missing event ", item.entry.event_id()));
+  std::shared_ptr<const StoredEvent> event = delivered_events_.Find(item.entry.event_id());
+  if (event == nullptr) {
+    absl::StatusOr<std::optional<StoredEvent>> e = ctx_.store->FindEvent(item.entry.event_id());
+    if (!e.ok()) return e.status();
+    if (!e->has_value()) {
+      return absl::DataLossError(absl::StrCat("queue of ", caller, " names missing event ", item.entry.event_id()));
+    }
+    event = std::make_shared<const StoredEvent>(**std::move(e));
+    delivered_events_.Keep(item.entry.event_id(), event);
   }
-  const v1::Envelope& full = (*e)->envelope();
+  const v1::Envelope& full = event->envelope();
   v1::Delivery d;
   d.set_queue_sequence(item.sequence);
   d.set_notification_only(item.entry.notification_only());

@@ -23,6 +23,7 @@
 #include "broker/ordered_writes.h"
 #include "broker/partnership_directory.h"
 #include "broker/queue_notifier.h"
+#include "broker/recent_events.h"
 #include "broker/refusal_log.h"
 #include "broker/store.h"
 #include "broker/writer_queue.h"
@@ -153,6 +154,7 @@ class Exchange : public OrderedWrites {
 
   BrokerContext ctx_;
   RefusalLog refusals_;
+  mutable RecentEvents delivered_events_;  // BuildDelivery's reads, shared by the recipients' streams
   // Held by the writer thread while it orders and writes a batch: every
   // read-modify-write of duplicate checks, case state, consent, queue heads,
   // acks and audited deliveries is made there, in batch order (Submit).
