@@ -890,10 +890,14 @@ absl::StatusOr<std::optional<Mutation>> Exchange::Acknowledge(const Store& view,
       m.audit.push_back(std::move(per));
       continue;
     }
-    absl::StatusOr<std::optional<StoredEvent>> e = view.FindEvent(item.entry.event_id());
-    if (e.ok() && e->has_value()) {
+    // An acknowledged event was delivered, so mostly still kept from then.
+    std::shared_ptr<const StoredEvent> kept = delivered_events_.Find(item.entry.event_id());
+    absl::StatusOr<std::optional<StoredEvent>> e = std::optional<StoredEvent>();
+    if (kept == nullptr) e = view.FindEvent(item.entry.event_id());
+    const StoredEvent* event = kept != nullptr ? kept.get() : (e.ok() && e->has_value()) ? &**e : nullptr;
+    if (event != nullptr) {
       v1::EventHeader h;
-      h.ParseFromString((*e)->envelope().header());
+      h.ParseFromString(event->envelope().header());
       per.set_event_kind(h.kind());
       *per.mutable_subjects() = h.subjects();
     }
