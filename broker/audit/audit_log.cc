@@ -23,16 +23,28 @@ std::vector<std::string> AuditColumnFamilyNames() {
   return {"audit_leaves", "audit_tiles", "audit_index", "audit_heads", kAuditMetaFamily};
 }
 
+rocksdb::BlockBasedTableOptions SharedCacheTableOptions(const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::BlockBasedTableOptions table;
+  if (cache == nullptr) return table;
+  table.block_cache = cache;
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  return table;
+}
+
 rocksdb::ColumnFamilyOptions AuditColumnFamilyOptions(const std::string& name,
-                                                      const rocksdb::ColumnFamilyOptions& base) {
+                                                      const rocksdb::ColumnFamilyOptions& base,
+                                                      const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions options = base;
+  rocksdb::BlockBasedTableOptions table = SharedCacheTableOptions(cache);
   if (name == "audit_leaves") {
-    rocksdb::BlockBasedTableOptions table;
     table.block_size = 64 << 10;
-    options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     options.compression = rocksdb::kLZ4Compression;
   } else if (name == "audit_tiles") {
     options.compression = rocksdb::kNoCompression;
+  }
+  if (cache != nullptr || name == "audit_leaves") {
+    options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   }
   return options;
 }

@@ -25,7 +25,9 @@
 #include "broker/audit/tiles.h"
 #include "crypto/signing.h"
 #include "rocksdb/db.h"
+#include "rocksdb/cache.h"
 #include "rocksdb/options.h"
+#include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 
 namespace accord::audit {
@@ -48,8 +50,15 @@ inline constexpr char kAuditMetaFamily[] = "audit_meta";
 // records in 64 KiB LZ4 blocks (a third of the space of the default 4 KiB
 // Snappy blocks, and read at half the cost per record when verifying), tiles
 // uncompressed (hashes do not compress).
+// With `cache`, every family's blocks, index and filter blocks included, are
+// charged to that one cache (the broker shares one across all its column
+// families: RSS bounded by one capacity, not one 8 MB default per family).
 rocksdb::ColumnFamilyOptions AuditColumnFamilyOptions(const std::string& name,
-                                                      const rocksdb::ColumnFamilyOptions& base);
+                                                      const rocksdb::ColumnFamilyOptions& base,
+                                                      const std::shared_ptr<rocksdb::Cache>& cache = nullptr);
+// Table options whose data, index and filter blocks all live in `cache` (L0's
+// index and filter blocks pinned there); the default table options if null.
+rocksdb::BlockBasedTableOptions SharedCacheTableOptions(const std::shared_ptr<rocksdb::Cache>& cache);
 // FAILED_PRECONDITION naming the problem if a database with column families
 // `names` holds an audit log in a layout this version cannot read (the
 // per-node `audit_nodes` layout of before tiles).
