@@ -749,6 +749,17 @@ absl::StatusOr<v1::ConsentStatus> Exchange::ReadConsent(const std::string& calle
   return **c;
 }
 
+absl::StatusOr<std::shared_ptr<const StoredEvent>> Exchange::DeliveredEvent(const Store& store,
+                                                                            const std::string& event_id) const {
+  if (std::shared_ptr<const StoredEvent> kept = delivered_events_.Find(event_id)) return kept;
+  absl::StatusOr<std::optional<StoredEvent>> e = store.FindEvent(event_id);
+  if (!e.ok()) return e.status();
+  if (!e->has_value()) return std::shared_ptr<const StoredEvent>();
+  auto event = std::make_shared<const StoredEvent>(**std::move(e));
+  delivered_events_.Keep(event_id, event);
+  return event;
+}
+
 absl::StatusOr<v1::Delivery> Exchange::BuildDelivery(const std::string& caller, const QueueItem& item) const {
   if (item.entry.has_notice()) {
     v1::Delivery d;
@@ -757,17 +768,12 @@ absl::StatusOr<v1::Delivery> Exchange::BuildDelivery(const std::string& caller, 
     *d.mutable_notice() = item.entry.notice();
     return d;
   }
-  std::shared_ptr<const StoredEvent> event = delivered_events_.Find(item.entry.event_id());
-  if (event == nullptr) {
-    absl::StatusOr<std::optional<StoredEvent>> e = ctx_.store->FindEvent(item.entry.event_id());
-    if (!e.ok()) return e.status();
-    if (!e->has_value()) {
-      return absl::DataLossError(absl::StrCat("queue of ", caller, " names missing event ", item.entry.event_id()));
-    }
-    event = std::make_shared<const StoredEvent>(**std::move(e));
-    delivered_events_.Keep(item.entry.event_id(), event);
+  absl::StatusOr<std::shared_ptr<const StoredEvent>> event = DeliveredEvent(*ctx_.store, item.entry.event_id());
+  if (!event.ok()) return event.status();
+  if (*event == nullptr) {
+    return absl::DataLossError(absl::StrCat("queue of ", caller, " names missing event ", item.entry.event_id()));
   }
-  const v1::Envelope& full = event->envelope();
+  const v1::Envelope& full = (*event)->envelope();
   v1::Delivery d;
   d.set_queue_sequence(item.sequence);
   d.set_notification_only(item.entry.notification_only());
@@ -891,13 +897,10 @@ absl::StatusOr<std::optional<Mutation>> Exchange::Acknowledge(const Store& view,
       continue;
     }
     // An acknowledged event was delivered, so mostly still kept from then.
-    std::shared_ptr<const StoredEvent> kept = delivered_events_.Find(item.entry.event_id());
-    absl::StatusOr<std::optional<StoredEvent>> e = std::optional<StoredEvent>();
-    if (kept == nullptr) e = view.FindEvent(item.entry.event_id());
-    const StoredEvent* event = kept != nullptr ? kept.get() : (e.ok() && e->has_value()) ? &**e : nullptr;
-    if (event != nullptr) {
+    absl::StatusOr<std::shared_ptr<const StoredEvent>> e = DeliveredEvent(view, item.entry.event_id());
+    if (e.ok() && *e != nullptr) {
       v1::EventHeader h;
-      h.ParseFromString(event->envelope().header());
+      h.ParseFromString((*e)->envelope().header());
       per.set_event_kind(h.kind());
       *per.mutable_subjects() = h.subjects();
     }

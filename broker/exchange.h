@@ -148,6 +148,10 @@ class Exchange : public OrderedWrites {
   absl::StatusOr<Ordered> Order(const std::string& caller, const Checked& c, const Store& view,
                                 v1::Receipt* receipt);
   v1::Receipt SignReceipt(const v1::ReceiptBody& body) const;
+  // A committed event as deliveries and acks read it: the kept copy, else
+  // read from `store` and kept; null if `store` does not hold it.
+  absl::StatusOr<std::shared_ptr<const StoredEvent>> DeliveredEvent(const Store& store,
+                                                                   const std::string& event_id) const;
   // The destination is a partnership agency; an answer (in_reply_to) answers
   // an event the broker holds (in `store`) and that was addressed to its sender.
   absl::Status CheckAddressing(const Store& store, const v1::EventHeader& h) const;

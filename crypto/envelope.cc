@@ -27,6 +27,27 @@ std::string SectionAssociatedData(std::string_view event_id, std::string_view se
   return ad;
 }
 
+void SealSection(std::string_view event_id, const PlainSection& section, std::string_view key,
+                 v1::EventHeader* header, v1::Envelope* envelope) {
+  std::string nonce(kNonceBytes, '\0');
+  randombytes_buf(nonce.data(), nonce.size());
+  const std::string ad = SectionAssociatedData(event_id, section.name);
+  std::string ciphertext(section.plaintext.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
+  unsigned long long ciphertext_len = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(reinterpret_cast<unsigned char*>(ciphertext.data()), &ciphertext_len,
+                                             U(section.plaintext), section.plaintext.size(), U(ad), ad.size(),
+                                             nullptr, U(nonce), U(key));
+  ciphertext.resize(ciphertext_len);
+  v1::SectionRef* ref = header->add_sections();
+  ref->set_name(section.name);
+  ref->set_content_type(section.content_type);
+  ref->set_ciphertext_sha256(Sha256(ciphertext));
+  v1::SealedSection* sealed = envelope->add_sections();
+  sealed->set_name(section.name);
+  sealed->set_nonce(std::move(nonce));
+  sealed->set_ciphertext(std::move(ciphertext));
+}
+
 absl::StatusOr<v1::Envelope> SealEvent(v1::EventHeader header,
                                        const std::vector<PlainSection>& sections,
                                        const std::vector<RecipientKey>& recipients,
@@ -49,26 +70,7 @@ absl::StatusOr<v1::Envelope> SealEvent(v1::EventHeader header,
     }
     SecretBytes key(kKeyBytes);
     crypto_aead_xchacha20poly1305_ietf_keygen(key.data());
-    std::string nonce(kNonceBytes, '\0');
-    randombytes_buf(nonce.data(), nonce.size());
-    const std::string ad = SectionAssociatedData(header.event_id(), section.name);
-    std::string ciphertext(section.plaintext.size() +
-                               crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
-    unsigned long long ciphertext_len = 0;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(
-        reinterpret_cast<unsigned char*>(ciphertext.data()), &ciphertext_len,
-        U(section.plaintext), section.plaintext.size(), U(ad), ad.size(), nullptr, U(nonce),
-        key.data());
-    ciphertext.resize(ciphertext_len);
-
-    v1::SectionRef* ref = header.add_sections();
-    ref->set_name(section.name);
-    ref->set_content_type(section.content_type);
-    ref->set_ciphertext_sha256(Sha256(ciphertext));
-    v1::SealedSection* sealed = envelope.add_sections();
-    sealed->set_name(section.name);
-    sealed->set_nonce(nonce);
-    sealed->set_ciphertext(std::move(ciphertext));
+    SealSection(header.event_id(), section, key.view(), &header, &envelope);
     keys.emplace(section.name, std::move(key));
   }
   for (const RecipientKey& recipient : recipients) {

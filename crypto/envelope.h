@@ -34,6 +34,13 @@ struct RecipientKey {
 // replaced. Fails if a recipient names a section that is not in `sections`,
 // if a section name repeats, or if header.signing_key_id does not match
 // `sender` (it is set when empty).
+// One section of SealEvent: `section` encrypted under the 32-byte `key` with a
+// new nonce, bound to `event_id`; its SectionRef (digest) appended to
+// `header`, its sealed form to `envelope`. SealEvent draws a new key for every
+// section; only a load generator reuses them (bench/compare/load_event.h).
+void SealSection(std::string_view event_id, const PlainSection& section, std::string_view key,
+                 v1::EventHeader* header, v1::Envelope* envelope);
+
 absl::StatusOr<v1::Envelope> SealEvent(v1::EventHeader header,
                                        const std::vector<PlainSection>& sections,
                                        const std::vector<RecipientKey>& recipients,

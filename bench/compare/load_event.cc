@@ -94,27 +94,7 @@ absl::StatusOr<v1::Envelope> EventMaker::SealWith(const SealKit& kit, const std:
   v1::EventHeader h = Header(id, case_index);
   v1::Envelope env;
   std::vector<crypto::PlainSection> sections = Sections(rng);
-  for (size_t i = 0; i < sections.size(); ++i) {
-    const crypto::PlainSection& s = sections[i];
-    std::string nonce(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, '\0');
-    randombytes_buf(nonce.data(), nonce.size());
-    const std::string ad = crypto::SectionAssociatedData(id, s.name);
-    std::string ct(s.plaintext.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
-    unsigned long long len = 0;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(
-        reinterpret_cast<unsigned char*>(ct.data()), &len, reinterpret_cast<const unsigned char*>(s.plaintext.data()),
-        s.plaintext.size(), reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), nullptr,
-        reinterpret_cast<const unsigned char*>(nonce.data()), reinterpret_cast<const unsigned char*>(kit.keys[i].data()));
-    ct.resize(len);
-    v1::SectionRef* ref = h.add_sections();
-    ref->set_name(s.name);
-    ref->set_content_type(s.content_type);
-    ref->set_ciphertext_sha256(crypto::Sha256(ct));
-    v1::SealedSection* sealed = env.add_sections();
-    sealed->set_name(s.name);
-    sealed->set_nonce(std::move(nonce));
-    sealed->set_ciphertext(std::move(ct));
-  }
+  for (size_t i = 0; i < sections.size(); ++i) crypto::SealSection(id, sections[i], kit.keys[i], &h, &env);
   *env.mutable_wraps() = {kit.wraps.begin(), kit.wraps.end()};
   std::string header;
   if (!h.SerializeToString(&header)) return absl::InternalError("cannot serialize the header");
